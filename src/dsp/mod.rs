@@ -1,0 +1,3 @@
+//! Framework-free DSP building blocks: no plugin framework or GUI types in here.
+
+pub mod rng;

@@ -1,0 +1,30 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+/// Runs `f` with allocation forbidden. In test builds (debug assertions on) the plugin framework
+/// installs an allocator that aborts the process when something allocates inside this scope, so
+/// an allocation on the audio path fails the test.
+pub fn assert_no_alloc<R>(f: impl FnOnce() -> R) -> R {
+    nice_assert_no_alloc::assert_no_alloc(f)
+}
+
+pub fn db_to_gain(db: f64) -> f64 {
+    10f64.powf(db / 20.0)
+}
+
+pub fn gain_to_db(gain: f64) -> f64 {
+    20.0 * gain.abs().max(1e-30).log10()
+}
+
+/// RMS of a slice in dBFS.
+pub fn rms_db(x: &[f64]) -> f64 {
+    let power = x.iter().map(|v| v * v).sum::<f64>() / x.len().max(1) as f64;
+    10.0 * power.max(1e-300).log10()
+}
+
+/// A sine of `freq` Hz, peak `amplitude`, starting at `phase` radians.
+pub fn sine(freq: f64, fs: f64, amplitude: f64, phase: f64, len: usize) -> Vec<f32> {
+    (0..len)
+        .map(|n| (amplitude * (std::f64::consts::TAU * freq * n as f64 / fs + phase).sin()) as f32)
+        .collect()
+}
