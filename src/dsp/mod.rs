@@ -1,3 +1,5 @@
 //! Framework-free DSP building blocks: no plugin framework or GUI types in here.
 
+pub mod biquad;
+pub mod eq;
 pub mod rng;

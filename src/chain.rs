@@ -1,0 +1,187 @@
+//! The whole signal path, framework-free: EQ -> output gain, with bypass. The plugin and the
+//! `keel` command both run this, so a render and a DAW bounce are the same audio.
+//!
+//! Settings arrive as plain values once per host block; all smoothing lives here and advances
+//! per sample (or on the EQ's fixed tick grid), so output does not depend on block sizes.
+
+use crate::dsp::eq::design::BandSettings;
+use crate::dsp::eq::{BANDS, Equalizer};
+
+/// Internal chunk for the dry copy used by the bypass crossfade.
+const CHUNK: usize = 256;
+const GAIN_RAMP_SECONDS: f64 = 0.02;
+const BYPASS_FADE_SECONDS: f64 = 0.01;
+
+/// Everything the chain needs to know, in natural units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChainSettings {
+    pub eq: [BandSettings; BANDS],
+    pub out_gain_db: f64,
+    pub bypass: bool,
+}
+
+impl Default for ChainSettings {
+    fn default() -> Self {
+        Self { eq: [BandSettings::default(); BANDS], out_gain_db: 0.0, bypass: false }
+    }
+}
+
+/// A value that moves linearly to its target over a fixed number of samples.
+#[derive(Clone, Copy, Debug)]
+struct Ramp {
+    value: f64,
+    target: f64,
+    step: f64,
+    left: usize,
+    len: usize,
+}
+
+impl Ramp {
+    fn new(value: f64, len: usize) -> Self {
+        Self { value, target: value, step: 0.0, left: 0, len: len.max(1) }
+    }
+
+    fn set_target(&mut self, target: f64) {
+        if target != self.target {
+            self.target = target;
+            self.left = self.len;
+            self.step = (target - self.value) / self.len as f64;
+        }
+    }
+
+    fn snap(&mut self) {
+        self.value = self.target;
+        self.left = 0;
+    }
+
+    #[inline]
+    fn next(&mut self) -> f64 {
+        if self.left > 0 {
+            self.left -= 1;
+            self.value = if self.left == 0 { self.target } else { self.value + self.step };
+        }
+        self.value
+    }
+
+    fn is_moving(&self) -> bool {
+        self.left > 0
+    }
+}
+
+pub struct Chain {
+    sample_rate: f64,
+    eq: Equalizer,
+    out_gain: Ramp,
+    /// 0 = processed, 1 = bypassed.
+    bypass: Ramp,
+    settings: ChainSettings,
+    needs_snap: bool,
+    dry: [[f32; CHUNK]; 2],
+    non_finite_blocks: u64,
+}
+
+impl Chain {
+    pub fn new(sample_rate: f64) -> Self {
+        Self {
+            sample_rate,
+            eq: Equalizer::new(sample_rate),
+            out_gain: Ramp::new(1.0, (GAIN_RAMP_SECONDS * sample_rate) as usize),
+            bypass: Ramp::new(0.0, (BYPASS_FADE_SECONDS * sample_rate) as usize),
+            settings: ChainSettings::default(),
+            needs_snap: true,
+            dry: [[0.0; CHUNK]; 2],
+            non_finite_blocks: 0,
+        }
+    }
+
+    pub fn sample_rate(&self) -> f64 {
+        self.sample_rate
+    }
+
+    /// Latency in samples, fixed for the sample rate (the same in bypass).
+    pub fn latency(&self) -> usize {
+        0
+    }
+
+    pub fn settings(&self) -> &ChainSettings {
+        &self.settings
+    }
+
+    /// Blocks that contained NaN or infinity and were replaced by silence.
+    pub fn non_finite_blocks(&self) -> u64 {
+        self.non_finite_blocks
+    }
+
+    /// New targets; they are reached smoothly unless this is the first call after a reset.
+    pub fn set_settings(&mut self, settings: &ChainSettings) {
+        self.settings = *settings;
+        self.eq.set_bands(&settings.eq);
+        self.out_gain.set_target(db_to_gain(settings.out_gain_db));
+        self.bypass.set_target(if settings.bypass { 1.0 } else { 0.0 });
+        if self.needs_snap {
+            self.needs_snap = false;
+            self.eq.snap();
+            self.out_gain.snap();
+            self.bypass.snap();
+        }
+    }
+
+    /// Clears all signal state; the next `set_settings` applies without smoothing.
+    pub fn reset(&mut self) {
+        self.eq.reset();
+        self.needs_snap = true;
+        let settings = self.settings;
+        self.set_settings(&settings);
+    }
+
+    pub fn is_smoothing(&self) -> bool {
+        self.eq.is_smoothing() || self.out_gain.is_moving() || self.bypass.is_moving()
+    }
+
+    pub fn equalizer(&self) -> &Equalizer {
+        &self.eq
+    }
+
+    /// Processes planar stereo in place. A block with NaN or infinity comes out silent and the
+    /// signal state is cleared, so the next clean block plays normally.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let len = left.len().min(right.len());
+        let (left, right) = (&mut left[..len], &mut right[..len]);
+        if !left.iter().chain(right.iter()).all(|x| x.is_finite()) {
+            left.fill(0.0);
+            right.fill(0.0);
+            self.non_finite_blocks += 1;
+            self.eq.reset();
+            return;
+        }
+        for (l, r) in left.chunks_mut(CHUNK).zip(right.chunks_mut(CHUNK)) {
+            self.process_chunk(l, r);
+        }
+    }
+
+    fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len();
+        self.dry[0][..n].copy_from_slice(left);
+        self.dry[1][..n].copy_from_slice(right);
+        self.eq.process(left, right);
+        for i in 0..n {
+            let gain = self.out_gain.next();
+            let bypass = self.bypass.next();
+            let wet_l = f64::from(left[i]) * gain;
+            let wet_r = f64::from(right[i]) * gain;
+            if bypass == 1.0 {
+                // Fully bypassed is bit-exact dry.
+                left[i] = self.dry[0][i];
+                right[i] = self.dry[1][i];
+                continue;
+            }
+            let (dry_l, dry_r) = (f64::from(self.dry[0][i]), f64::from(self.dry[1][i]));
+            left[i] = (wet_l + (dry_l - wet_l) * bypass) as f32;
+            right[i] = (wet_r + (dry_r - wet_r) * bypass) as f32;
+        }
+    }
+}
+
+pub fn db_to_gain(db: f64) -> f64 {
+    10f64.powf(db / 20.0)
+}

@@ -1,0 +1,39 @@
+//! The band controls: one column per band, every parameter with its slider and readout.
+
+use super::eq_curve::BAND_COLOURS;
+use crate::dsp::eq::BANDS;
+use crate::params::KeelParams;
+use nice_plug::prelude::*;
+use egui::{self, RichText};
+use nice_plug_egui::widgets::ParamSlider;
+
+const COLUMN_WIDTH: f32 = 100.0;
+
+pub fn show(ui: &mut egui::Ui, params: &KeelParams, setter: &ParamSetter, selected: &mut usize) {
+    let bands = params.bands();
+    egui::Grid::new("eq_bands").spacing([6.0, 4.0]).show(ui, |ui| {
+        ui.label("");
+        for band in 0..BANDS {
+            let text = RichText::new(format!("Band {}", band + 1)).color(BAND_COLOURS[band]).strong();
+            if ui.selectable_label(*selected == band, text).clicked() {
+                *selected = band;
+            }
+        }
+        ui.end_row();
+        row(ui, "On", bands.map(|b| &b.on), setter);
+        row(ui, "Type", bands.map(|b| &b.kind), setter);
+        row(ui, "Freq", bands.map(|b| &b.freq), setter);
+        row(ui, "Gain", bands.map(|b| &b.gain), setter);
+        row(ui, "Q", bands.map(|b| &b.q), setter);
+        row(ui, "Slope", bands.map(|b| &b.slope), setter);
+        row(ui, "Place", bands.map(|b| &b.place), setter);
+    });
+}
+
+fn row<P: Param>(ui: &mut egui::Ui, label: &str, params: [&P; BANDS], setter: &ParamSetter) {
+    ui.label(label);
+    for param in params {
+        ui.add(ParamSlider::for_param(param, setter).with_width(COLUMN_WIDTH));
+    }
+    ui.end_row();
+}

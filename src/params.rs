@@ -1,0 +1,250 @@
+//! Every parameter of the plugin. Ids are permanent (sessions, automation and the CLI use them);
+//! ranges come from the DSP's constants, so the GUI, the CLI and the DSP share one definition.
+
+use crate::chain::ChainSettings;
+use crate::dsp::eq::BANDS;
+use crate::dsp::eq::design::{self as eq, BandSettings, FilterKind, Placement};
+use nice_plug::prelude::*;
+
+/// Default band frequencies: spread over the spectrum so a fresh band lands somewhere useful.
+pub const DEFAULT_BAND_FREQS: [f32; BANDS] = [40.0, 120.0, 300.0, 800.0, 2000.0, 5000.0, 10_000.0, 16_000.0];
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BandType {
+    #[id = "bell"]
+    #[name = "Bell"]
+    Bell,
+    #[id = "low_shelf"]
+    #[name = "Low Shelf"]
+    LowShelf,
+    #[id = "high_shelf"]
+    #[name = "High Shelf"]
+    HighShelf,
+    #[id = "high_pass"]
+    #[name = "High Pass"]
+    HighPass,
+    #[id = "low_pass"]
+    #[name = "Low Pass"]
+    LowPass,
+    #[id = "notch"]
+    #[name = "Notch"]
+    Notch,
+    #[id = "band_pass"]
+    #[name = "Band Pass"]
+    BandPass,
+    #[id = "tilt"]
+    #[name = "Tilt"]
+    Tilt,
+}
+
+impl From<BandType> for FilterKind {
+    fn from(t: BandType) -> Self {
+        match t {
+            BandType::Bell => FilterKind::Bell,
+            BandType::LowShelf => FilterKind::LowShelf,
+            BandType::HighShelf => FilterKind::HighShelf,
+            BandType::HighPass => FilterKind::HighPass,
+            BandType::LowPass => FilterKind::LowPass,
+            BandType::Notch => FilterKind::Notch,
+            BandType::BandPass => FilterKind::BandPass,
+            BandType::Tilt => FilterKind::Tilt,
+        }
+    }
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BandPlacement {
+    #[id = "stereo"]
+    #[name = "Stereo"]
+    Stereo,
+    #[id = "left"]
+    #[name = "Left"]
+    Left,
+    #[id = "right"]
+    #[name = "Right"]
+    Right,
+    #[id = "mid"]
+    #[name = "Mid"]
+    Mid,
+    #[id = "side"]
+    #[name = "Side"]
+    Side,
+}
+
+impl From<BandPlacement> for Placement {
+    fn from(p: BandPlacement) -> Self {
+        match p {
+            BandPlacement::Stereo => Placement::Stereo,
+            BandPlacement::Left => Placement::Left,
+            BandPlacement::Right => Placement::Right,
+            BandPlacement::Mid => Placement::Mid,
+            BandPlacement::Side => Placement::Side,
+        }
+    }
+}
+
+/// High/low-pass slope in dB per octave (Butterworth order = slope / 6).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slope {
+    #[id = "6"]
+    #[name = "6 dB/oct"]
+    Db6,
+    #[id = "12"]
+    #[name = "12 dB/oct"]
+    Db12,
+    #[id = "18"]
+    #[name = "18 dB/oct"]
+    Db18,
+    #[id = "24"]
+    #[name = "24 dB/oct"]
+    Db24,
+    #[id = "30"]
+    #[name = "30 dB/oct"]
+    Db30,
+    #[id = "36"]
+    #[name = "36 dB/oct"]
+    Db36,
+    #[id = "42"]
+    #[name = "42 dB/oct"]
+    Db42,
+    #[id = "48"]
+    #[name = "48 dB/oct"]
+    Db48,
+}
+
+impl Slope {
+    pub fn db_per_octave(self) -> u32 {
+        6 * (self as u32 + 1)
+    }
+}
+
+#[derive(Params)]
+pub struct BandParams {
+    #[id = "on"]
+    pub on: BoolParam,
+    #[id = "type"]
+    pub kind: EnumParam<BandType>,
+    #[id = "freq"]
+    pub freq: FloatParam,
+    #[id = "gain"]
+    pub gain: FloatParam,
+    #[id = "q"]
+    pub q: FloatParam,
+    #[id = "slope"]
+    pub slope: EnumParam<Slope>,
+    #[id = "place"]
+    pub place: EnumParam<BandPlacement>,
+}
+
+pub fn freq_range() -> FloatRange {
+    FloatRange::Skewed {
+        min: eq::MIN_FREQ_HZ as f32,
+        max: eq::MAX_FREQ_HZ as f32,
+        factor: FloatRange::skew_factor(-2.2),
+    }
+}
+
+pub fn band_gain_range() -> FloatRange {
+    FloatRange::Linear { min: eq::MIN_GAIN_DB as f32, max: eq::MAX_GAIN_DB as f32 }
+}
+
+pub fn q_range() -> FloatRange {
+    FloatRange::Skewed { min: eq::MIN_Q as f32, max: eq::MAX_Q as f32, factor: FloatRange::skew_factor(-2.0) }
+}
+
+pub fn out_gain_range() -> FloatRange {
+    FloatRange::Linear { min: -24.0, max: 24.0 }
+}
+
+impl BandParams {
+    fn new(index: usize) -> Self {
+        let n = index + 1;
+        Self {
+            on: BoolParam::new(format!("Band {n} On"), false),
+            kind: EnumParam::new(format!("Band {n} Type"), BandType::Bell),
+            freq: FloatParam::new(format!("Band {n} Frequency"), DEFAULT_BAND_FREQS[index], freq_range())
+                .with_unit(" Hz")
+                .with_value_to_string(formatters::v2s_f32_hz_then_khz(1))
+                .with_string_to_value(formatters::s2v_f32_hz_then_khz()),
+            gain: FloatParam::new(format!("Band {n} Gain"), 0.0, band_gain_range())
+                .with_unit(" dB")
+                .with_step_size(0.01),
+            q: FloatParam::new(format!("Band {n} Q"), std::f32::consts::FRAC_1_SQRT_2, q_range())
+                .with_step_size(0.001),
+            slope: EnumParam::new(format!("Band {n} Slope"), Slope::Db12),
+            place: EnumParam::new(format!("Band {n} Placement"), BandPlacement::Stereo),
+        }
+    }
+
+    pub fn settings(&self) -> BandSettings {
+        BandSettings {
+            enabled: self.on.value(),
+            kind: self.kind.value().into(),
+            freq_hz: f64::from(self.freq.value()),
+            gain_db: f64::from(self.gain.value()),
+            q: f64::from(self.q.value()),
+            slope_db_oct: self.slope.value().db_per_octave(),
+            placement: self.place.value().into(),
+        }
+    }
+}
+
+#[derive(Params)]
+pub struct KeelParams {
+    #[nested(id_prefix = "eq1", group = "Band 1")]
+    pub band1: BandParams,
+    #[nested(id_prefix = "eq2", group = "Band 2")]
+    pub band2: BandParams,
+    #[nested(id_prefix = "eq3", group = "Band 3")]
+    pub band3: BandParams,
+    #[nested(id_prefix = "eq4", group = "Band 4")]
+    pub band4: BandParams,
+    #[nested(id_prefix = "eq5", group = "Band 5")]
+    pub band5: BandParams,
+    #[nested(id_prefix = "eq6", group = "Band 6")]
+    pub band6: BandParams,
+    #[nested(id_prefix = "eq7", group = "Band 7")]
+    pub band7: BandParams,
+    #[nested(id_prefix = "eq8", group = "Band 8")]
+    pub band8: BandParams,
+
+    #[id = "out_gain"]
+    pub out_gain: FloatParam,
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+}
+
+impl Default for KeelParams {
+    fn default() -> Self {
+        Self {
+            band1: BandParams::new(0),
+            band2: BandParams::new(1),
+            band3: BandParams::new(2),
+            band4: BandParams::new(3),
+            band5: BandParams::new(4),
+            band6: BandParams::new(5),
+            band7: BandParams::new(6),
+            band8: BandParams::new(7),
+            out_gain: FloatParam::new("Output Gain", 0.0, out_gain_range())
+                .with_unit(" dB")
+                .with_step_size(0.01),
+            bypass: BoolParam::new("Bypass", false).make_bypass(),
+        }
+    }
+}
+
+impl KeelParams {
+    pub fn bands(&self) -> [&BandParams; BANDS] {
+        [&self.band1, &self.band2, &self.band3, &self.band4, &self.band5, &self.band6, &self.band7, &self.band8]
+    }
+
+    /// The plain settings the chain runs on: read once per block.
+    pub fn chain_settings(&self) -> ChainSettings {
+        let bands = self.bands();
+        ChainSettings {
+            eq: std::array::from_fn(|i| bands[i].settings()),
+            out_gain_db: f64::from(self.out_gain.value()),
+            bypass: self.bypass.value(),
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! System packages: find what is missing and install it on Debian/Ubuntu, or name it elsewhere.
+
+use std::process::{Child, Command, Stdio};
+
+/// Packages the plugin, its editor and the standalone build against.
+pub const BUILD: &[&str] = &[
+    "pkg-config",
+    "libx11-dev",
+    "libxcursor-dev",
+    "libxcb1-dev",
+    "libxcb-icccm4-dev",
+    "libxcb-dri2-0-dev",
+    "libx11-xcb-dev",
+    "libgl-dev",
+    "libasound2-dev",
+    "libjack-jackd2-dev",
+];
+
+/// A virtual display with software OpenGL, for the window tests.
+pub const DISPLAY: &[&str] = &["xvfb", "xauth", "x11-apps", "libgl1-mesa-dri", "libglx-mesa0"];
+
+fn is_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
+fn have(command: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("command -v {command}")]).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// Makes sure every package in `packages` is installed.
+pub fn ensure(packages: &[&str]) -> Result<(), String> {
+    if !cfg!(target_os = "linux") {
+        return Ok(());
+    }
+    if !have("dpkg-query") || !have("apt-get") {
+        println!(
+            "xtask: not a Debian/Ubuntu system; make sure these (Debian names) or their equivalents are installed: {}",
+            packages.join(" ")
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !is_installed(p)).collect();
+    if missing.is_empty() {
+        println!("xtask: system packages present ({} checked)", packages.len());
+        return Ok(());
+    }
+    let sudo: &[&str] = if is_root() {
+        &[]
+    } else if have("sudo") {
+        &["sudo"]
+    } else {
+        return Err(format!("missing packages and no root or sudo to install them: {}", missing.join(" ")));
+    };
+    println!("xtask: installing missing system packages with apt-get: {}", missing.join(" "));
+    run(sudo, &["apt-get", "update", "-q"])?;
+    let mut install = vec!["apt-get", "install", "-y", "-q", "--no-install-recommends"];
+    install.extend(&missing);
+    run(sudo, &install)
+}
+
+fn run(prefix: &[&str], command: &[&str]) -> Result<(), String> {
+    let full: Vec<&str> = prefix.iter().chain(command).copied().collect();
+    println!("xtask: $ {}", full.join(" "));
+    let status = Command::new(full[0])
+        .args(&full[1..])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", full[0]))?;
+    if status.success() { Ok(()) } else { Err(format!("`{}` failed with {status}", full.join(" "))) }
+}
+
+/// An Xvfb server for the duration of the test run, unless a display is already there.
+pub struct VirtualDisplay {
+    child: Option<Child>,
+}
+
+impl VirtualDisplay {
+    pub fn start() -> Result<Self, String> {
+        if !cfg!(target_os = "linux") || std::env::var_os("DISPLAY").is_some() || !have("Xvfb") {
+            return Ok(Self { child: None });
+        }
+        let display = ":97";
+        println!("xtask: starting Xvfb on {display} for the window tests");
+        let child = Command::new("Xvfb")
+            .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start Xvfb: {e}"))?;
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        // SAFETY: single-threaded at this point; the variable is read by the child processes.
+        unsafe { std::env::set_var("DISPLAY", display) };
+        Ok(Self { child: Some(child) })
+    }
+}
+
+impl Drop for VirtualDisplay {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
