@@ -2,9 +2,11 @@
 //! chain settings and hands the host's buffers over.
 
 pub mod chain;
+pub mod cli;
 pub mod dsp;
 pub mod editor;
 pub mod params;
+pub mod preset;
 
 use chain::Chain;
 use nice_plug::prelude::*;

@@ -3,3 +3,4 @@
 pub mod biquad;
 pub mod eq;
 pub mod rng;
+pub mod signals;
