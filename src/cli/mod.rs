@@ -88,9 +88,12 @@ fn usage_error(e: clap::Error) -> ExitCode {
             }
         }
         _ => {
+            // clap's message without its usage block, folded onto one line.
             let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("bad usage");
-            let message = first.strip_prefix("error: ").unwrap_or(first);
+            let body = rendered.split("\n\nUsage:").next().unwrap_or("bad usage");
+            let body = body.split("\n\nFor more information").next().unwrap_or(body);
+            let folded = body.split_whitespace().collect::<Vec<_>>().join(" ");
+            let message = folded.strip_prefix("error: ").unwrap_or(&folded);
             eprintln!("keel: {message} (see keel --help)");
             ExitCode::from(2)
         }
