@@ -1,6 +1,9 @@
 //! Framework-free DSP building blocks: no plugin framework or GUI types in here.
 
 pub mod biquad;
+pub mod compressor;
+pub mod delay;
 pub mod eq;
 pub mod rng;
 pub mod signals;
+pub mod sliding_min;
