@@ -9,6 +9,7 @@ pub mod compare;
 pub mod error;
 pub mod generate;
 pub mod params;
+pub mod plot;
 pub mod progress;
 pub mod render;
 pub mod wav;

@@ -408,6 +408,27 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// A hidden temporary name in `path`'s folder, so the final rename never crosses file systems.
+pub fn temp_name(path: &Path) -> CliResult<PathBuf> {
+    let name = display(path);
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| CliError::input(format!("{name}: output path has no file name")))?
+        .to_string_lossy()
+        .into_owned();
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        return Err(CliError::input(format!("{name}: output folder {} does not exist", folder.display())));
+    }
+    if path.is_dir() {
+        return Err(CliError::input(format!("{name}: output is a folder, expected a file name")));
+    }
+    Ok(folder.join(format!(".{file_name}.keel-{}.tmp", std::process::id())))
+}
+
 /// Streams a WAV file to a temporary name beside `path`; `finish` renames it into place.
 pub struct WavWriter {
     path: PathBuf,
@@ -423,22 +444,7 @@ pub struct WavWriter {
 impl WavWriter {
     pub fn create(path: &Path, format: WavFormat) -> CliResult<Self> {
         let name = display(path);
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| CliError::input(format!("{name}: output path has no file name")))?
-            .to_string_lossy()
-            .into_owned();
-        let folder = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !folder.is_dir() {
-            return Err(CliError::input(format!("{name}: output folder {} does not exist", folder.display())));
-        }
-        if path.is_dir() {
-            return Err(CliError::input(format!("{name}: output is a folder, expected a file name")));
-        }
-        let temp = folder.join(format!(".{file_name}.keel-{}.tmp", std::process::id()));
+        let temp = temp_name(path)?;
         let file = File::create(&temp).map_err(|e| CliError::input(format!("{name}: cannot create output: {e}")))?;
         let mut writer = Self {
             path: path.to_path_buf(),
