@@ -3,15 +3,16 @@
 //! State and coefficients are f64: f32 direct forms lose ~50 dB of precision on low bands.
 
 use crate::dsp::biquad::{Coeffs, ScalarSection};
+use wide::f64x2;
 
 /// Coefficients with one value per lane (lane 0 = left or mid, lane 1 = right or side).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LaneCoeffs {
-    b0: [f64; 2],
-    b1: [f64; 2],
-    b2: [f64; 2],
-    a1: [f64; 2],
-    a2: [f64; 2],
+    b0: f64x2,
+    b1: f64x2,
+    b2: f64x2,
+    a1: f64x2,
+    a2: f64x2,
 }
 
 impl LaneCoeffs {
@@ -19,23 +20,29 @@ impl LaneCoeffs {
 
     pub const fn per_lane(lane0: Coeffs, lane1: Coeffs) -> Self {
         Self {
-            b0: [lane0.b0, lane1.b0],
-            b1: [lane0.b1, lane1.b1],
-            b2: [lane0.b2, lane1.b2],
-            a1: [lane0.a1, lane1.a1],
-            a2: [lane0.a2, lane1.a2],
+            b0: f64x2::new([lane0.b0, lane1.b0]),
+            b1: f64x2::new([lane0.b1, lane1.b1]),
+            b2: f64x2::new([lane0.b2, lane1.b2]),
+            a1: f64x2::new([lane0.a1, lane1.a1]),
+            a2: f64x2::new([lane0.a2, lane1.a2]),
         }
     }
 
     fn lane(&self, i: usize) -> Coeffs {
-        Coeffs { b0: self.b0[i], b1: self.b1[i], b2: self.b2[i], a1: self.a1[i], a2: self.a2[i] }
+        Coeffs {
+            b0: self.b0.to_array()[i],
+            b1: self.b1.to_array()[i],
+            b2: self.b2.to_array()[i],
+            a1: self.a1.to_array()[i],
+            a2: self.a2.to_array()[i],
+        }
     }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct LaneState {
-    s1: [f64; 2],
-    s2: [f64; 2],
+    s1: f64x2,
+    s2: f64x2,
 }
 
 /// Up to `SLOTS` sections run in a fixed order; each slot belongs to a domain (left/right or
@@ -72,6 +79,12 @@ fn to_mid_side(x: [f64; 2]) -> [f64; 2] {
 #[inline(always)]
 fn to_left_right(x: [f64; 2]) -> [f64; 2] {
     [x[0] + x[1], x[0] - x[1]]
+}
+
+#[inline(always)]
+fn convert(x: f64x2, to_mid_side_domain: bool) -> f64x2 {
+    let a = x.to_array();
+    f64x2::new(if to_mid_side_domain { to_mid_side(a) } else { to_left_right(a) })
 }
 
 impl<const SLOTS: usize> Cascade<SLOTS> {
@@ -118,38 +131,33 @@ impl<const SLOTS: usize> Cascade<SLOTS> {
     /// Flushes state that has decayed into the denormal range, so long silences cost nothing.
     pub fn flush_tiny_state(&mut self) {
         const TINY: f64 = 1e-30;
+        let flush = |v: f64x2| f64x2::new(v.to_array().map(|x| if x.abs() < TINY { 0.0 } else { x }));
         for st in &mut self.state {
-            for v in st.s1.iter_mut().chain(st.s2.iter_mut()) {
-                if v.abs() < TINY {
-                    *v = 0.0;
-                }
-            }
+            st.s1 = flush(st.s1);
+            st.s2 = flush(st.s2);
         }
     }
 
     /// Runs one stereo frame through every active section.
     #[inline(always)]
     pub fn tick(&mut self, frame: [f64; 2]) -> [f64; 2] {
-        let mut x = frame;
+        let mut x = f64x2::new(frame);
         let mut in_mid_side = false;
         for &slot in &self.order[..self.order_len] {
             let slot = slot as usize;
             let mid_side = self.mid_side[slot];
             if mid_side != in_mid_side {
-                x = if mid_side { to_mid_side(x) } else { to_left_right(x) };
+                x = convert(x, mid_side);
                 in_mid_side = mid_side;
             }
             let c = &self.coeffs[slot];
             let st = &mut self.state[slot];
-            let mut y = [0.0; 2];
-            for lane in 0..2 {
-                y[lane] = c.b0[lane] * x[lane] + st.s1[lane];
-                st.s1[lane] = c.b1[lane] * x[lane] - c.a1[lane] * y[lane] + st.s2[lane];
-                st.s2[lane] = c.b2[lane] * x[lane] - c.a2[lane] * y[lane];
-            }
+            let y = c.b0 * x + st.s1;
+            st.s1 = c.b1 * x - c.a1 * y + st.s2;
+            st.s2 = c.b2 * x - c.a2 * y;
             x = y;
         }
-        if in_mid_side { to_left_right(x) } else { x }
+        if in_mid_side { convert(x, false) } else { x }.to_array()
     }
 
     /// The scalar reference: the same arithmetic, one lane at a time through
@@ -166,12 +174,14 @@ impl<const SLOTS: usize> Cascade<SLOTS> {
                 in_mid_side = self.mid_side[slot];
             }
             let st = &mut self.state[slot];
-            let mut left = ScalarSection::from_state(st.s1[0], st.s2[0]);
-            let mut right = ScalarSection::from_state(st.s1[1], st.s2[1]);
+            let (s1, s2) = (st.s1.to_array(), st.s2.to_array());
+            let mut left = ScalarSection::from_state(s1[0], s2[0]);
+            let mut right = ScalarSection::from_state(s1[1], s2[1]);
             l = left.tick(&self.coeffs[slot].lane(0), l);
             r = right.tick(&self.coeffs[slot].lane(1), r);
-            (st.s1[0], st.s2[0]) = left.state();
-            (st.s1[1], st.s2[1]) = right.state();
+            let ((l1, l2), (r1, r2)) = (left.state(), right.state());
+            st.s1 = f64x2::new([l1, r1]);
+            st.s2 = f64x2::new([l2, r2]);
         }
         if in_mid_side {
             let out = to_left_right([l, r]);
