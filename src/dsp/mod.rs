@@ -7,3 +7,4 @@ pub mod eq;
 pub mod rng;
 pub mod signals;
 pub mod sliding_min;
+pub mod true_peak;
