@@ -427,7 +427,14 @@ fn block_size_does_not_change_the_output_and_process_does_not_allocate() {
         mix: 0.8,
         enabled: true,
     };
-    let second = CompressorSettings { threshold_db: -35.0, ratio: f32::INFINITY, link: 0.2, mix: 0.3, detector: DetectorMode::Peak, ..first };
+    let second = CompressorSettings {
+        threshold_db: -35.0,
+        ratio: f32::INFINITY,
+        link: 0.2,
+        mix: 0.3,
+        detector: DetectorMode::Peak,
+        ..first
+    };
     let third = CompressorSettings { enabled: false, ..second };
     let render = |block: usize| {
         let mut comp = Compressor::new(FS, 37);

@@ -15,8 +15,8 @@ pub mod ramp;
 pub mod sidechain;
 
 use crate::dsp::delay::DelayLine;
-use detector::{Ballistics, CrestFactor, LevelDetector, POWER_FLOOR, one_pole_keep};
 pub use detector::DetectorMode;
+use detector::{Ballistics, CrestFactor, LevelDetector, POWER_FLOOR, one_pole_keep};
 use gain_computer::{Curve, slope_from_ratio};
 use ramp::LinearRamp;
 use sidechain::{DetectorFilter, butterworth};
@@ -97,7 +97,10 @@ impl CompressorSettings {
             attack_ms: clamp_or(self.attack_ms, &ATTACK_MS, d.attack_ms),
             release_ms: clamp_or(self.release_ms, &RELEASE_MS, d.release_ms),
             makeup_db: clamp_or(self.makeup_db, &MAKEUP_DB, d.makeup_db),
-            sidechain_hpf_hz: self.sidechain_hpf_hz.filter(|f| !f.is_nan()).map(|f| clamp_or(f, &SIDECHAIN_HPF_HZ, 100.0)),
+            sidechain_hpf_hz: self
+                .sidechain_hpf_hz
+                .filter(|f| !f.is_nan())
+                .map(|f| clamp_or(f, &SIDECHAIN_HPF_HZ, 100.0)),
             link: clamp_or(self.link, &(0.0..=1.0), d.link),
             mix: clamp_or(self.mix, &(0.0..=1.0), d.mix),
             ..*self
@@ -105,8 +108,8 @@ impl CompressorSettings {
     }
 }
 
-/// A block with NaN or infinity in it is processed as silence.
-fn all_finite(block: &[f32]) -> bool {
+/// A block with NaN or infinity in it is processed as silence (the limiter uses this too).
+pub(crate) fn all_finite(block: &[f32]) -> bool {
     // x * 0 is 0 for finite x and NaN otherwise; summing keeps the loop branch-free.
     block.iter().fold(0.0f32, |acc, &x| acc + x * 0.0) == 0.0
 }
@@ -139,6 +142,8 @@ pub struct Compressor {
     delay: [DelayLine; 2],
     /// Disabled and fully crossfaded out: only the delay runs, detector state is cleared.
     idle: bool,
+    /// Fully linked: only the left smoother runs; the right one is logically its copy.
+    right_follows_left: bool,
     gain_reduction_db: f32,
 }
 
@@ -168,6 +173,7 @@ impl Compressor {
             crest: CrestFactor::new(sample_rate),
             delay: [DelayLine::new(lookahead_samples), DelayLine::new(lookahead_samples)],
             idle: false,
+            right_follows_left: false,
             gain_reduction_db: 0.0,
         };
         this.set_params(&settings);
@@ -198,7 +204,9 @@ impl Compressor {
     pub fn reset(&mut self) {
         self.clear_detector();
         self.delay.iter_mut().for_each(DelayLine::reset);
-        for ramp in [&mut self.threshold, &mut self.knee, &mut self.slope, &mut self.makeup_db, &mut self.link, &mut self.mix] {
+        for ramp in
+            [&mut self.threshold, &mut self.knee, &mut self.slope, &mut self.makeup_db, &mut self.link, &mut self.mix]
+        {
             ramp.snap();
         }
         self.settle_curve();
@@ -237,7 +245,14 @@ impl Compressor {
         }
 
         if self.fresh {
-            for ramp in [&mut self.threshold, &mut self.knee, &mut self.slope, &mut self.makeup_db, &mut self.link, &mut self.mix] {
+            for ramp in [
+                &mut self.threshold,
+                &mut self.knee,
+                &mut self.slope,
+                &mut self.makeup_db,
+                &mut self.link,
+                &mut self.mix,
+            ] {
                 ramp.snap();
             }
             self.idle = !s.enabled;
@@ -262,6 +277,7 @@ impl Compressor {
     fn clear_detector(&mut self) {
         self.level.iter_mut().for_each(LevelDetector::reset);
         self.ballistics.iter_mut().for_each(Ballistics::reset);
+        self.right_follows_left = false;
         self.crest.reset();
         if let Some(filters) = &mut self.sidechain_hpf {
             filters.iter_mut().for_each(DetectorFilter::reset);
@@ -293,7 +309,9 @@ impl Compressor {
                     self.delay[0].process(&mut left[i..]);
                     self.delay[1].process(&mut right[i..]);
                     // Ramps still land where they were heading, as if they had run.
-                    for ramp in [&mut self.threshold, &mut self.knee, &mut self.slope, &mut self.makeup_db, &mut self.link] {
+                    for ramp in
+                        [&mut self.threshold, &mut self.knee, &mut self.slope, &mut self.makeup_db, &mut self.link]
+                    {
                         ramp.snap();
                     }
                     self.settle_curve();
@@ -319,7 +337,11 @@ impl Compressor {
     #[inline(always)]
     fn tick(&mut self, left: &mut f32, right: &mut f32) -> f64 {
         let (curve, knee_start_power) = if self.curve_is_ramping() {
-            let curve = Curve { threshold_db: self.threshold.next(), knee_db: self.knee.next(), slope: self.slope.next() };
+            let curve = Curve {
+                threshold_db: self.threshold.advance(),
+                knee_db: self.knee.advance(),
+                slope: self.slope.advance(),
+            };
             (curve, 0.0)
         } else {
             if self.settled_knee_start_power == 0.0 {
@@ -346,26 +368,37 @@ impl Compressor {
         };
 
         let reduction_of = |power: f64| -> f64 {
-            if power <= knee_start_power {
-                0.0
-            } else {
-                curve.gain_reduction_db(10.0 * power.max(POWER_FLOOR).log10())
-            }
+            if power <= knee_start_power { 0.0 } else { curve.gain_reduction_db(10.0 * power.max(POWER_FLOOR).log10()) }
         };
-        let reduction_l = reduction_of(power_l);
-        let reduction_r = reduction_of(power_r);
-        // The curve is monotone, so the louder channel's reduction is the larger one.
-        let linked = reduction_l.max(reduction_r);
-        let link = self.link.next();
-        let target_l = reduction_l * (1.0 - link) + linked * link;
-        let target_r = reduction_r * (1.0 - link) + linked * link;
-        let smoothed_l = self.ballistics[0].process(target_l, self.attack_keep, release_keep);
-        let smoothed_r = self.ballistics[1].process(target_r, self.attack_keep, release_keep);
+        let link = self.link.advance();
+        let (smoothed_l, smoothed_r) = if link == 1.0 {
+            // The curve is monotone, so the louder channel's reduction is the linked one, and
+            // both smoothers would see the same input: run one.
+            self.right_follows_left = true;
+            let linked = reduction_of(power_l.max(power_r));
+            let smoothed = self.ballistics[0].process(linked, self.attack_keep, release_keep);
+            (smoothed, smoothed)
+        } else {
+            if self.right_follows_left {
+                self.ballistics[1] = self.ballistics[0];
+                self.right_follows_left = false;
+            }
+            let reduction_l = reduction_of(power_l);
+            let reduction_r = reduction_of(power_r);
+            let linked = reduction_l.max(reduction_r);
+            let target_l = reduction_l * (1.0 - link) + linked * link;
+            let target_r = reduction_r * (1.0 - link) + linked * link;
+            (
+                self.ballistics[0].process(target_l, self.attack_keep, release_keep),
+                self.ballistics[1].process(target_r, self.attack_keep, release_keep),
+            )
+        };
 
-        let makeup = self.makeup_db.next();
-        let mix = self.mix.next();
+        let makeup = self.makeup_db.advance();
+        let mix = self.mix.advance();
         let gain_l = (1.0 - mix) + mix * db_to_gain(makeup - smoothed_l);
-        let gain_r = (1.0 - mix) + mix * db_to_gain(makeup - smoothed_r);
+        let gain_r =
+            if smoothed_r == smoothed_l { gain_l } else { (1.0 - mix) + mix * db_to_gain(makeup - smoothed_r) };
         *left = self.delay[0].tick(*left) * gain_l as f32;
         *right = self.delay[1].tick(*right) * gain_r as f32;
         smoothed_l.max(smoothed_r)

@@ -21,20 +21,23 @@ impl DelayLine {
         self.pos = 0;
     }
 
-    /// Replaces `block` with the signal `delay` samples earlier, bit for bit.
+    /// Replaces `block` with the signal `delay` samples earlier, bit for bit. The ring slot at
+    /// `pos` holds the sample from exactly `delay` samples ago, so swapping runs of the block
+    /// with runs of the ring does it, without per-sample bookkeeping.
     #[inline]
-    pub fn process(&mut self, block: &mut [f32]) {
+    pub fn process(&mut self, mut block: &mut [f32]) {
         if self.delay == 0 {
             return;
         }
-        for x in block {
-            let delayed = self.buf[self.pos];
-            self.buf[self.pos] = *x;
-            *x = delayed;
-            self.pos += 1;
+        while !block.is_empty() {
+            let run = block.len().min(self.delay - self.pos);
+            let (head, rest) = block.split_at_mut(run);
+            head.swap_with_slice(&mut self.buf[self.pos..self.pos + run]);
+            self.pos += run;
             if self.pos == self.delay {
                 self.pos = 0;
             }
+            block = rest;
         }
     }
 

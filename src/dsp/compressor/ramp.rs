@@ -46,7 +46,7 @@ impl LinearRamp {
 
     /// Advances one sample and returns the value for that sample.
     #[inline(always)]
-    pub fn next(&mut self) -> f64 {
+    pub fn advance(&mut self) -> f64 {
         if self.remaining > 0 {
             self.remaining -= 1;
             self.current = if self.remaining == 0 { self.target } else { self.current + self.step };
@@ -64,12 +64,12 @@ mod tests {
         let mut ramp = LinearRamp::new(0.3, 10);
         ramp.set_target(1.0 / 3.0);
         for _ in 0..5 {
-            ramp.next();
+            ramp.advance();
         }
         ramp.set_target(1.0 / 3.0);
         assert!(ramp.is_ramping());
         for _ in 0..5 {
-            ramp.next();
+            ramp.advance();
         }
         assert_eq!(ramp.current(), 1.0 / 3.0);
         assert!(!ramp.is_ramping());
