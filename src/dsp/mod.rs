@@ -4,6 +4,7 @@ pub mod biquad;
 pub mod compressor;
 pub mod delay;
 pub mod eq;
+pub mod limiter;
 pub mod rng;
 pub mod signals;
 pub mod sliding_min;
