@@ -1,11 +1,15 @@
-//! The whole signal path, framework-free: EQ -> output gain, with bypass. The plugin and the
+//! The whole signal path, framework-free: EQ -> compressor -> limiter -> output gain, with
+//! bypass. The plugin and the
 //! `keel` command both run this, so a render and a DAW bounce are the same audio.
 //!
 //! Settings arrive as plain values once per host block; all smoothing lives here and advances
 //! per sample (or on the EQ's fixed tick grid), so output does not depend on block sizes.
 
+use crate::dsp::compressor::{Compressor, CompressorSettings};
+use crate::dsp::delay::DelayLine;
 use crate::dsp::eq::design::BandSettings;
 use crate::dsp::eq::{BANDS, Equalizer};
+use crate::dsp::limiter::{Limiter, LimiterSettings};
 
 /// Internal chunk for the dry copy used by the bypass crossfade.
 const CHUNK: usize = 256;
@@ -16,13 +20,21 @@ const BYPASS_FADE_SECONDS: f64 = 0.01;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ChainSettings {
     pub eq: [BandSettings; BANDS],
+    pub compressor: CompressorSettings,
+    pub limiter: LimiterSettings,
     pub out_gain_db: f64,
     pub bypass: bool,
 }
 
 impl Default for ChainSettings {
     fn default() -> Self {
-        Self { eq: [BandSettings::default(); BANDS], out_gain_db: 0.0, bypass: false }
+        Self {
+            eq: [BandSettings::default(); BANDS],
+            compressor: CompressorSettings { enabled: false, ..CompressorSettings::default() },
+            limiter: LimiterSettings { enabled: false, ..LimiterSettings::default() },
+            out_gain_db: 0.0,
+            bypass: false,
+        }
     }
 }
 
@@ -71,6 +83,10 @@ impl Ramp {
 pub struct Chain {
     sample_rate: f64,
     eq: Equalizer,
+    compressor: Compressor,
+    limiter: Limiter,
+    /// The dry signal for bypass, delayed by the chain's latency.
+    dry_delay: [DelayLine; 2],
     out_gain: Ramp,
     /// 0 = processed, 1 = bypassed.
     bypass: Ramp,
@@ -85,6 +101,9 @@ impl Chain {
         Self {
             sample_rate,
             eq: Equalizer::new(sample_rate),
+            compressor: Compressor::new(sample_rate, 0),
+            limiter: Limiter::new(sample_rate),
+            dry_delay: [DelayLine::new(Limiter::latency_for(sample_rate)), DelayLine::new(Limiter::latency_for(sample_rate))],
             out_gain: Ramp::new(1.0, (GAIN_RAMP_SECONDS * sample_rate) as usize),
             bypass: Ramp::new(0.0, (BYPASS_FADE_SECONDS * sample_rate) as usize),
             settings: ChainSettings::default(),
@@ -100,7 +119,12 @@ impl Chain {
 
     /// Latency in samples, fixed for the sample rate (the same in bypass).
     pub fn latency(&self) -> usize {
-        0
+        self.compressor.latency() + self.limiter.latency()
+    }
+
+    /// Latency a chain at this sample rate reports, without building one.
+    pub fn latency_for(sample_rate: f64) -> usize {
+        Limiter::latency_for(sample_rate)
     }
 
     pub fn settings(&self) -> &ChainSettings {
@@ -116,6 +140,8 @@ impl Chain {
     pub fn set_settings(&mut self, settings: &ChainSettings) {
         self.settings = *settings;
         self.eq.set_bands(&settings.eq);
+        self.compressor.set_params(&settings.compressor);
+        self.limiter.set_params(&settings.limiter);
         self.out_gain.set_target(db_to_gain(settings.out_gain_db));
         self.bypass.set_target(if settings.bypass { 1.0 } else { 0.0 });
         if self.needs_snap {
@@ -128,10 +154,22 @@ impl Chain {
 
     /// Clears all signal state; the next `set_settings` applies without smoothing.
     pub fn reset(&mut self) {
-        self.eq.reset();
+        self.clear_signal_state();
         self.needs_snap = true;
         let settings = self.settings;
         self.set_settings(&settings);
+    }
+
+    fn clear_signal_state(&mut self) {
+        self.eq.reset();
+        self.compressor.reset();
+        self.limiter.reset();
+        self.dry_delay.iter_mut().for_each(DelayLine::reset);
+    }
+
+    /// Gain reduction of the compressor and the limiter during the last block, in dB.
+    pub fn gain_reduction_db(&self) -> (f32, f32) {
+        (self.compressor.gain_reduction_db(), self.limiter.gain_reduction_db())
     }
 
     pub fn is_smoothing(&self) -> bool {
@@ -151,7 +189,7 @@ impl Chain {
             left.fill(0.0);
             right.fill(0.0);
             self.non_finite_blocks += 1;
-            self.eq.reset();
+            self.clear_signal_state();
             return;
         }
         for (l, r) in left.chunks_mut(CHUNK).zip(right.chunks_mut(CHUNK)) {
@@ -163,7 +201,11 @@ impl Chain {
         let n = left.len();
         self.dry[0][..n].copy_from_slice(left);
         self.dry[1][..n].copy_from_slice(right);
+        self.dry_delay[0].process(&mut self.dry[0][..n]);
+        self.dry_delay[1].process(&mut self.dry[1][..n]);
         self.eq.process(left, right);
+        self.compressor.process(left, right);
+        self.limiter.process(left, right);
         for i in 0..n {
             let gain = self.out_gain.next();
             let bypass = self.bypass.next();

@@ -2,6 +2,8 @@
 //! ranges come from the DSP's constants, so the GUI, the CLI and the DSP share one definition.
 
 use crate::chain::ChainSettings;
+use crate::dsp::compressor::{self as comp, CompressorSettings, DetectorMode};
+use crate::dsp::limiter::{self as lim, LimiterSettings};
 use crate::dsp::eq::BANDS;
 use crate::dsp::eq::design::{self as eq, BandSettings, FilterKind, Placement};
 use nice_plug::prelude::*;
@@ -189,6 +191,174 @@ impl BandParams {
     }
 }
 
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detector {
+    #[id = "peak"]
+    #[name = "Peak"]
+    Peak,
+    #[id = "rms"]
+    #[name = "RMS"]
+    Rms,
+}
+
+/// Ratios above this read as "Limit" (infinite ratio).
+pub const RATIO_LIMIT: f32 = 20.5;
+/// Side-chain high-pass settings below this read as "Off".
+pub const SC_HPF_OFF_BELOW: f32 = 20.0;
+
+fn ms_range(range: &std::ops::RangeInclusive<f32>) -> FloatRange {
+    FloatRange::Skewed { min: *range.start(), max: *range.end(), factor: FloatRange::skew_factor(-2.0) }
+}
+
+fn linear(range: &std::ops::RangeInclusive<f32>) -> FloatRange {
+    FloatRange::Linear { min: *range.start(), max: *range.end() }
+}
+
+fn percent(name: &str, default: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max: 100.0 }).with_unit(" %").with_step_size(0.1)
+}
+
+#[derive(Params)]
+pub struct CompressorParams {
+    #[id = "on"]
+    pub on: BoolParam,
+    #[id = "threshold"]
+    pub threshold: FloatParam,
+    #[id = "ratio"]
+    pub ratio: FloatParam,
+    #[id = "knee"]
+    pub knee: FloatParam,
+    #[id = "attack"]
+    pub attack: FloatParam,
+    #[id = "release"]
+    pub release: FloatParam,
+    #[id = "auto_release"]
+    pub auto_release: BoolParam,
+    #[id = "detector"]
+    pub detector: EnumParam<Detector>,
+    #[id = "makeup"]
+    pub makeup: FloatParam,
+    #[id = "auto_makeup"]
+    pub auto_makeup: BoolParam,
+    #[id = "sc_hpf"]
+    pub sc_hpf: FloatParam,
+    #[id = "link"]
+    pub link: FloatParam,
+    #[id = "mix"]
+    pub mix: FloatParam,
+}
+
+impl Default for CompressorParams {
+    fn default() -> Self {
+        let d = CompressorSettings::default();
+        Self {
+            on: BoolParam::new("Compressor On", false),
+            threshold: FloatParam::new("Threshold", d.threshold_db, linear(&comp::THRESHOLD_DB))
+                .with_unit(" dB")
+                .with_step_size(0.1),
+            ratio: FloatParam::new(
+                "Ratio",
+                d.ratio,
+                FloatRange::Skewed { min: *comp::RATIO.start(), max: RATIO_LIMIT, factor: FloatRange::skew_factor(-1.5) },
+            )
+            .with_step_size(0.01)
+            .with_value_to_string(std::sync::Arc::new(|v| if v > 20.0 { "Limit".into() } else { format!("{v:.2}:1") }))
+            .with_string_to_value(std::sync::Arc::new(|s| {
+                let s = s.trim().trim_end_matches(":1");
+                if s.eq_ignore_ascii_case("limit") { Some(RATIO_LIMIT) } else { s.parse().ok() }
+            })),
+            knee: FloatParam::new("Knee", d.knee_db, linear(&comp::KNEE_DB)).with_unit(" dB").with_step_size(0.1),
+            attack: FloatParam::new("Attack", d.attack_ms, ms_range(&comp::ATTACK_MS)).with_unit(" ms").with_step_size(0.01),
+            release: FloatParam::new("Release", d.release_ms, ms_range(&comp::RELEASE_MS)).with_unit(" ms").with_step_size(0.1),
+            auto_release: BoolParam::new("Auto Release", false),
+            detector: EnumParam::new("Detector", Detector::Peak),
+            makeup: FloatParam::new("Makeup", 0.0, linear(&comp::MAKEUP_DB)).with_unit(" dB").with_step_size(0.1),
+            auto_makeup: BoolParam::new("Auto Makeup", false),
+            sc_hpf: FloatParam::new(
+                "Sidechain HPF",
+                15.0,
+                FloatRange::Skewed { min: 15.0, max: *comp::SIDECHAIN_HPF_HZ.end(), factor: FloatRange::skew_factor(-1.0) },
+            )
+            .with_step_size(0.1)
+            .with_value_to_string(std::sync::Arc::new(|v| if v < SC_HPF_OFF_BELOW { "Off".into() } else { format!("{v:.0} Hz") }))
+            .with_string_to_value(std::sync::Arc::new(|s| {
+                let s = s.trim().trim_end_matches("Hz").trim();
+                if s.eq_ignore_ascii_case("off") { Some(15.0) } else { s.parse().ok() }
+            })),
+            link: percent("Compressor Link", 100.0),
+            mix: percent("Mix", 100.0),
+        }
+    }
+}
+
+impl CompressorParams {
+    pub fn settings(&self) -> CompressorSettings {
+        let ratio = self.ratio.value();
+        let hpf = self.sc_hpf.value();
+        CompressorSettings {
+            enabled: self.on.value(),
+            threshold_db: self.threshold.value(),
+            ratio: if ratio > 20.0 { f32::INFINITY } else { ratio },
+            knee_db: self.knee.value(),
+            attack_ms: self.attack.value(),
+            release_ms: self.release.value(),
+            auto_release: self.auto_release.value(),
+            detector: match self.detector.value() {
+                Detector::Peak => DetectorMode::Peak,
+                Detector::Rms => DetectorMode::Rms,
+            },
+            makeup_db: self.makeup.value(),
+            auto_makeup: self.auto_makeup.value(),
+            sidechain_hpf_hz: (hpf >= SC_HPF_OFF_BELOW).then_some(hpf),
+            link: self.link.value() / 100.0,
+            mix: self.mix.value() / 100.0,
+        }
+    }
+}
+
+#[derive(Params)]
+pub struct LimiterParams {
+    #[id = "on"]
+    pub on: BoolParam,
+    #[id = "ceiling"]
+    pub ceiling: FloatParam,
+    #[id = "drive"]
+    pub drive: FloatParam,
+    #[id = "release"]
+    pub release: FloatParam,
+    #[id = "auto_release"]
+    pub auto_release: BoolParam,
+    #[id = "link"]
+    pub link: FloatParam,
+}
+
+impl Default for LimiterParams {
+    fn default() -> Self {
+        let d = LimiterSettings::default();
+        Self {
+            on: BoolParam::new("Limiter On", false),
+            ceiling: FloatParam::new("Ceiling", d.ceiling_db, linear(&lim::CEILING_DB)).with_unit(" dBTP").with_step_size(0.01),
+            drive: FloatParam::new("Drive", d.drive_db, linear(&lim::DRIVE_DB)).with_unit(" dB").with_step_size(0.01),
+            release: FloatParam::new("Limiter Release", d.release_ms, ms_range(&lim::RELEASE_MS)).with_unit(" ms").with_step_size(0.1),
+            auto_release: BoolParam::new("Limiter Auto Release", d.auto_release),
+            link: percent("Limiter Link", 100.0),
+        }
+    }
+}
+
+impl LimiterParams {
+    pub fn settings(&self) -> LimiterSettings {
+        LimiterSettings {
+            enabled: self.on.value(),
+            ceiling_db: self.ceiling.value(),
+            drive_db: self.drive.value(),
+            release_ms: self.release.value(),
+            auto_release: self.auto_release.value(),
+            link: self.link.value() / 100.0,
+        }
+    }
+}
+
 #[derive(Params)]
 pub struct KeelParams {
     #[nested(id_prefix = "eq1", group = "Band 1")]
@@ -208,6 +378,11 @@ pub struct KeelParams {
     #[nested(id_prefix = "eq8", group = "Band 8")]
     pub band8: BandParams,
 
+    #[nested(id_prefix = "comp", group = "Compressor")]
+    pub comp: CompressorParams,
+    #[nested(id_prefix = "lim", group = "Limiter")]
+    pub lim: LimiterParams,
+
     #[id = "out_gain"]
     pub out_gain: FloatParam,
     #[id = "bypass"]
@@ -225,6 +400,8 @@ impl Default for KeelParams {
             band6: BandParams::new(5),
             band7: BandParams::new(6),
             band8: BandParams::new(7),
+            comp: CompressorParams::default(),
+            lim: LimiterParams::default(),
             out_gain: FloatParam::new("Output Gain", 0.0, out_gain_range())
                 .with_unit(" dB")
                 .with_step_size(0.01),
@@ -243,6 +420,8 @@ impl KeelParams {
         let bands = self.bands();
         ChainSettings {
             eq: std::array::from_fn(|i| bands[i].settings()),
+            compressor: self.comp.settings(),
+            limiter: self.lim.settings(),
             out_gain_db: f64::from(self.out_gain.value()),
             bypass: self.bypass.value(),
         }
