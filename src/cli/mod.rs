@@ -8,6 +8,8 @@
 pub mod compare;
 pub mod error;
 pub mod generate;
+pub mod master;
+pub mod measure;
 pub mod params;
 pub mod plot;
 pub mod progress;
@@ -38,6 +40,10 @@ pub struct Cli {
 pub enum Command {
     /// Process WAV files through the plugin's chain.
     Render(render::RenderArgs),
+    /// Measure loudness (BS.1770 / EBU R128) and what platforms would do to it.
+    Measure(measure::MeasureArgs),
+    /// Bring a file to a loudness target under a true-peak ceiling (two or more passes).
+    Master(master::MasterArgs),
     /// Compare two WAV files sample by sample (null test).
     Compare(compare::CompareArgs),
     /// Write a test signal.
@@ -70,6 +76,8 @@ fn execute(cli: Cli) -> CliResult<()> {
     let quiet = cli.quiet;
     match cli.command {
         Command::Render(args) => render::run(&args, quiet),
+        Command::Measure(args) => measure::run(&args, quiet),
+        Command::Master(args) => master::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Gen(args) => generate::run(&args),
         Command::Params(args) => params::run(&args),
