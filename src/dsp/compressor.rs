@@ -135,6 +135,8 @@ pub struct Compressor {
     settled_knee_start_power: f64,
     attack_keep: f64,
     release_keep: f64,
+    /// ln(release_keep) = -1 / (release time * fs), for auto release's per-sample coefficient.
+    release_log_keep: f64,
     sidechain_hpf: Option<[DetectorFilter; 2]>,
     level: [LevelDetector; 2],
     ballistics: [Ballistics; 2],
@@ -167,6 +169,7 @@ impl Compressor {
             settled_knee_start_power: 0.0,
             attack_keep: 0.0,
             release_keep: 0.0,
+            release_log_keep: 0.0,
             sidechain_hpf: None,
             level: [LevelDetector::new(sample_rate); 2],
             ballistics: [Ballistics::default(); 2],
@@ -231,6 +234,7 @@ impl Compressor {
         self.mix.set_target(if s.enabled { f64::from(s.mix) } else { 0.0 });
         self.attack_keep = one_pole_keep(f64::from(s.attack_ms) * 1e-3, self.sample_rate);
         self.release_keep = one_pole_keep(f64::from(s.release_ms) * 1e-3, self.sample_rate);
+        self.release_log_keep = self.release_keep.ln();
 
         if s.sidechain_hpf_hz != self.settings.sidechain_hpf_hz || self.fresh {
             self.sidechain_hpf = match (s.sidechain_hpf_hz, self.sidechain_hpf) {
@@ -362,7 +366,7 @@ impl Compressor {
         let release_keep = if self.settings.auto_release {
             let scale = self.crest.release_scale((side_l * side_l).max(side_r * side_r));
             // keep = exp(-1/(tau*scale*fs)) = release_keep^(1/scale)
-            (self.release_keep.ln() / scale).exp()
+            (self.release_log_keep / scale).exp()
         } else {
             self.release_keep
         };
