@@ -132,7 +132,8 @@ impl<const SLOTS: usize> Cascade<SLOTS> {
     pub fn flush_tiny_state(&mut self) {
         const TINY: f64 = 1e-30;
         let flush = |v: f64x2| f64x2::new(v.to_array().map(|x| if x.abs() < TINY { 0.0 } else { x }));
-        for st in &mut self.state {
+        for &slot in &self.order[..self.order_len] {
+            let st = &mut self.state[slot as usize];
             st.s1 = flush(st.s1);
             st.s2 = flush(st.s2);
         }

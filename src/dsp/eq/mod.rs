@@ -21,6 +21,8 @@ pub const SLOTS: usize = BANDS * MAX_SECTIONS_PER_BAND;
 pub const TICK: usize = 16;
 pub const RAMP_SECONDS: f64 = 0.02;
 pub const FADE_SECONDS: f64 = 0.01;
+/// Decayed filter state is flushed to zero every this many ticks (1024 samples).
+const FLUSH_EVERY_TICKS: u64 = 64;
 
 /// The continuous part of a band, in the domains it is smoothed in.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -64,6 +66,8 @@ pub struct Equalizer {
     fade_len: usize,
     ramp_ticks: usize,
     until_tick: usize,
+    /// Ticks since construction: schedules the denormal flush on the same absolute grid.
+    ticks: u64,
 }
 
 impl Equalizer {
@@ -83,6 +87,7 @@ impl Equalizer {
             fade_len: ((FADE_SECONDS * sample_rate).round() as usize).max(1),
             ramp_ticks: ((RAMP_SECONDS * sample_rate / TICK as f64).round() as usize).max(1),
             until_tick: TICK,
+            ticks: 0,
         };
         eq.reset();
         eq
@@ -115,6 +120,7 @@ impl Equalizer {
     pub fn reset(&mut self) {
         self.snap();
         self.until_tick = TICK;
+        self.ticks = 0;
     }
 
     pub fn is_smoothing(&self) -> bool {
@@ -169,7 +175,13 @@ impl Equalizer {
     }
 
     fn on_tick(&mut self) {
-        self.current.flush_tiny_state();
+        self.ticks = self.ticks.wrapping_add(1);
+        if self.ticks % FLUSH_EVERY_TICKS == 0 {
+            self.current.flush_tiny_state();
+        }
+        if !self.is_smoothing() {
+            return;
+        }
         let fading = self.fade_pos < self.fade_len;
         for i in 0..BANDS {
             let band = &mut self.bands[i];
