@@ -18,7 +18,11 @@ fn faded_sine(freq: f64, fs: f64, amplitude: f64, phase: f64, len: usize, fade: 
     (0..len)
         .map(|n| {
             let edge = n.min(len - 1 - n);
-            let env = if edge < fade { 0.5 - 0.5 * (PI * edge as f64 / fade as f64).cos() } else { 1.0 };
+            let env = if edge < fade {
+                0.5 - 0.5 * (PI * edge as f64 / fade as f64).cos()
+            } else {
+                1.0
+            };
             (amplitude * env * (TAU * freq * n as f64 / fs + phase).sin()) as f32
         })
         .collect()
@@ -71,7 +75,9 @@ fn reconstructor_phases_sit_at_the_documented_positions_and_include_the_samples(
         let l = interp.oversampling();
         let latency = interp.latency();
         let freq = 5_000.0;
-        let input: Vec<f32> = (0..4_000).map(|n| (TAU * freq * n as f64 / fs).sin() as f32).collect();
+        let input: Vec<f32> = (0..4_000)
+            .map(|n| (TAU * freq * n as f64 / fs).sin() as f32)
+            .collect();
         let mut phases = [0.0f32; 16];
         let mut worst = 0.0f64;
         for (n, &x) in input.iter().enumerate() {
@@ -80,7 +86,11 @@ fn reconstructor_phases_sit_at_the_documented_positions_and_include_the_samples(
                 continue;
             }
             let m = n - latency;
-            assert_eq!(phases[l - 1], input[m], "last phase is the delayed sample itself");
+            assert_eq!(
+                phases[l - 1],
+                input[m],
+                "last phase is the delayed sample itself"
+            );
             for k in 0..l {
                 let t = m as f64 + interp.phase_offset(k);
                 worst = worst.max((f64::from(phases[k]) - (TAU * freq * t / fs).sin()).abs());
@@ -100,9 +110,16 @@ fn reconstructor_design_is_flat_to_20k_and_rejects_images() {
             let f = 20_000.0 * i as f64 / 400.0;
             passband_worst = passband_worst.max(interp.response_db(f).abs());
         }
-        assert!(passband_worst < 0.005, "{fs} Hz: passband deviation {passband_worst} dB");
+        assert!(
+            passband_worst < 0.005,
+            "{fs} Hz: passband deviation {passband_worst} dB"
+        );
         // Images of a 20 kHz tone start at fs - 20 kHz; check up to the oversampled Nyquist.
-        let stop_start = if fs == 48_000.0 { 28_000.0 } else { fs - 20_000.0 };
+        let stop_start = if fs == 48_000.0 {
+            28_000.0
+        } else {
+            fs - 20_000.0
+        };
         let stop_end = fs * interp.oversampling() as f64 / 2.0;
         let required = if fs == 44_100.0 { -70.0 } else { -80.0 };
         let mut stopband_worst = f64::NEG_INFINITY;
@@ -110,7 +127,10 @@ fn reconstructor_design_is_flat_to_20k_and_rejects_images() {
             let f = stop_start + (stop_end - stop_start) * i as f64 / 4_000.0;
             stopband_worst = stopband_worst.max(interp.response_db(f));
         }
-        assert!(stopband_worst <= required, "{fs} Hz: stopband {stopband_worst} dB");
+        assert!(
+            stopband_worst <= required,
+            "{fs} Hz: stopband {stopband_worst} dB"
+        );
     }
 }
 
@@ -128,7 +148,10 @@ fn sines_20hz_to_20khz_read_within_0_05_db_at_random_phases() {
                 let amplitude = 0.25 + 0.5 * rng.uniform();
                 let x = faded_sine(freq, fs, amplitude, phase, plateau + 2 * fade, fade);
                 let error = amplitude_to_db(true_peak_of(&x, fs)) - 20.0 * amplitude.log10();
-                assert!(error.abs() <= 0.05, "{fs} Hz, {freq:.1} Hz, phase {phase:.3}: {error:+.4} dB");
+                assert!(
+                    error.abs() <= 0.05,
+                    "{fs} Hz, {freq:.1} Hz, phase {phase:.3}: {error:+.4} dB"
+                );
                 worst = worst.max(error.abs());
             }
         }
@@ -143,7 +166,10 @@ fn quarter_rate_sine_at_45_degrees_reads_3_01_db_over_its_sample_peak() {
         let x = faded_sine(fs / 4.0, fs, 0.5, PI / 4.0, (0.1 * fs) as usize, fade);
         let sample_peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         let over = amplitude_to_db(true_peak_of(&x, fs)) - amplitude_to_db(sample_peak);
-        assert!((over - 3.0103).abs() <= 0.02, "{fs} Hz: {over:.4} dB over sample peak");
+        assert!(
+            (over - 3.0103).abs() <= 0.02,
+            "{fs} Hz: {over:.4} dB over sample peak"
+        );
     }
 }
 
@@ -164,7 +190,10 @@ fn bs1770_filter_reads_tech_3341_cases_like_an_independent_model() {
         let x = faded_sine(freq, fs, amplitude, degrees * PI / 180.0, 48_000, fade);
         let sample_peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         let read = amplitude_to_db(bs1770_true_peak_of(&x, fs).max(sample_peak));
-        assert!((read - expected).abs() < 0.005, "{freq} Hz {degrees} deg: {read:.4} vs {expected}");
+        assert!(
+            (read - expected).abs() < 0.005,
+            "{freq} Hz {degrees} deg: {read:.4} vs {expected}"
+        );
     }
 }
 
@@ -178,7 +207,11 @@ fn tracker_skips_work_but_matches_the_full_computation_exactly() {
         .map(|n| {
             let t = n as f64 / fs;
             let env = 0.2 + 0.3 * (TAU * 0.7 * t).sin().abs();
-            let tone = if (40_000..41_000).contains(&n) { 0.6 * (TAU * 19_000.0 * t).sin() } else { 0.0 };
+            let tone = if (40_000..41_000).contains(&n) {
+                0.6 * (TAU * 19_000.0 * t).sin()
+            } else {
+                0.0
+            };
             (env * rng.gaussian() * 0.5 + tone) as f32
         })
         .collect();
@@ -216,10 +249,16 @@ fn tail_includes_the_last_samples_and_the_ringing_after_them() {
     let mut flushed = Reconstructor::new(fs);
     let padded = x.iter().chain(std::iter::repeat_n(&0.0f32, 64));
     let expected = padded.fold(0.0f32, |m, &v| m.max(flushed.push(v)));
-    assert!(tracker.peak() < expected, "the live reading lags by the latency");
+    assert!(
+        tracker.peak() < expected,
+        "the live reading lags by the latency"
+    );
     assert_eq!(tracker.peak_with_tail(), expected);
     assert_eq!(true_peak_of(&x, fs), expected);
-    assert!(expected > 0.9, "alternating samples ring above their sample peak");
+    assert!(
+        expected > 0.9,
+        "alternating samples ring above their sample peak"
+    );
 }
 
 #[test]

@@ -9,3 +9,6 @@ pub mod rng;
 pub mod signals;
 pub mod sliding_min;
 pub mod true_peak;
+pub mod k_weighting;
+pub mod loudness;
+pub mod targets;

@@ -96,7 +96,11 @@ struct DelayLine<const CAP: usize> {
 impl<const CAP: usize> DelayLine<CAP> {
     fn new(len: usize) -> Self {
         assert!(2 * len <= CAP && len > 0);
-        Self { buf: [0.0; CAP], len, pos: 0 }
+        Self {
+            buf: [0.0; CAP],
+            len,
+            pos: 0,
+        }
     }
 
     fn reset(&mut self) {
@@ -143,7 +147,9 @@ fn phases_lanes<const L: usize>(coefs: &[f32], window: &[f32]) -> [f32; L] {
 
 #[inline(always)]
 fn max_abs_lanes<const L: usize>(coefs: &[f32], window: &[f32]) -> f32 {
-    phases_lanes::<L>(coefs, window).iter().fold(0.0f32, |m, v| m.max(v.abs()))
+    phases_lanes::<L>(coefs, window)
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()))
 }
 
 /// ITU-R BS.1770 Annex 2 4x true-peak interpolator for one channel, streaming.
@@ -174,7 +180,11 @@ impl Bs1770Interpolator {
                 coefs[w * BS1770_FACTOR + p] = BS1770_TAPS[p][BS1770_TAPS_PER_PHASE - 1 - w] as f32;
             }
         }
-        Self { sample_rate, coefs, delay: DelayLine::new(BS1770_TAPS_PER_PHASE) }
+        Self {
+            sample_rate,
+            coefs,
+            delay: DelayLine::new(BS1770_TAPS_PER_PHASE),
+        }
     }
 
     pub fn sample_rate(&self) -> f64 {
@@ -254,9 +264,14 @@ impl ReconstructorDesign {
         let kaiser_beta = if attenuation_db > 50.0 {
             0.1102 * (attenuation_db - 8.7)
         } else {
-            0.5842 * (attenuation_db - 21.0).max(0.0).powf(0.4) + 0.07886 * (attenuation_db - 21.0).max(0.0)
+            0.5842 * (attenuation_db - 21.0).max(0.0).powf(0.4)
+                + 0.07886 * (attenuation_db - 21.0).max(0.0)
         };
-        Self { factor, taps_per_phase, kaiser_beta }
+        Self {
+            factor,
+            taps_per_phase,
+            kaiser_beta,
+        }
     }
 
     /// Coefficients, tap-major with phases as lanes: `c[w * factor + (k - 1)]` multiplies window
@@ -286,8 +301,9 @@ impl ReconstructorDesign {
                 coefs[(t / 2) * l + (k - 1)] = 1.0;
                 continue;
             }
-            let phase: Vec<f64> =
-                (0..t).map(|w| kernel(half - 1.0 - w as f64 + k as f64 / l as f64)).collect();
+            let phase: Vec<f64> = (0..t)
+                .map(|w| kernel(half - 1.0 - w as f64 + k as f64 / l as f64))
+                .collect();
             let dc: f64 = phase.iter().sum();
             for (w, c) in phase.iter().enumerate() {
                 coefs[w * l + (k - 1)] = (c / dc) as f32;
@@ -330,20 +346,39 @@ pub struct Reconstructor {
 
 impl Reconstructor {
     pub fn new(sample_rate: f64) -> Self {
-        Self::with_design(sample_rate, ReconstructorDesign::for_sample_rate(sample_rate))
+        Self::with_design(
+            sample_rate,
+            ReconstructorDesign::for_sample_rate(sample_rate),
+        )
     }
 
     /// Panics if the design exceeds [`MAX_FACTOR`] or [`MAX_TAPS_PER_PHASE`], or if the factor
     /// is not 2, 4, 8 or 16, or the taps are odd.
     pub fn with_design(sample_rate: f64, design: ReconstructorDesign) -> Self {
-        assert!(matches!(design.factor, 2 | 4 | 8 | 16), "factor must be 2, 4, 8 or 16");
-        assert!(design.taps_per_phase % 2 == 0 && design.taps_per_phase <= MAX_TAPS_PER_PHASE);
+        assert!(
+            matches!(design.factor, 2 | 4 | 8 | 16),
+            "factor must be 2, 4, 8 or 16"
+        );
+        assert!(design.taps_per_phase.is_multiple_of(2) && design.taps_per_phase <= MAX_TAPS_PER_PHASE);
         let coefs = design.coefficients().into_boxed_slice();
         let l = design.factor;
         let l1_norm = (0..l)
-            .map(|k| coefs.iter().skip(k).step_by(l).map(|c| f64::from(c.abs())).sum::<f64>())
+            .map(|k| {
+                coefs
+                    .iter()
+                    .skip(k)
+                    .step_by(l)
+                    .map(|c| f64::from(c.abs()))
+                    .sum::<f64>()
+            })
             .fold(0.0, f64::max);
-        Self { design, sample_rate, coefs, l1_norm, delay: DelayLine::new(design.taps_per_phase) }
+        Self {
+            design,
+            sample_rate,
+            coefs,
+            l1_norm,
+            delay: DelayLine::new(design.taps_per_phase),
+        }
     }
 
     pub fn design(&self) -> ReconstructorDesign {
@@ -480,7 +515,15 @@ impl Reconstructor {
     pub fn ring_bound(&self) -> RingBound {
         let (l, t) = (self.design.factor, self.design.taps_per_phase);
         let centre = t / 2; // window slot of x[m]
-        let ring_of = |w: usize| if w + 1 == centre || w == centre { 0 } else if w + 2 == centre || w == centre + 1 { 1 } else { 2 };
+        let ring_of = |w: usize| {
+            if w + 1 == centre || w == centre {
+                0
+            } else if w + 2 == centre || w == centre + 1 {
+                1
+            } else {
+                2
+            }
+        };
         let mut bound = [0.0f64; 3];
         for k in 0..l {
             let mut sums = [0.0f64; 3];
@@ -491,7 +534,11 @@ impl Reconstructor {
                 bound[r] = bound[r].max(sums[r]);
             }
         }
-        RingBound { near: bound[0], next: bound[1], far: bound[2] }
+        RingBound {
+            near: bound[0],
+            next: bound[1],
+            far: bound[2],
+        }
     }
 }
 
@@ -652,7 +699,10 @@ fn cold_run_length(samples: &[f32], threshold: f32) -> usize {
         }
         n += CHUNK;
     }
-    n + samples[n..].iter().take_while(|x| !(x.abs() > threshold)).count()
+    n + samples[n..]
+        .iter()
+        .take_while(|x| x.abs() <= threshold || x.is_nan())
+        .count()
 }
 
 /// Offline true peak (linear) of a whole signal with the [`Reconstructor`], zero-padded so the
@@ -671,7 +721,10 @@ pub fn true_peak_of(samples: &[f32], sample_rate: f64) -> f32 {
 pub fn bs1770_true_peak_of(samples: &[f32], sample_rate: f64) -> f32 {
     let mut interp = Bs1770Interpolator::new(sample_rate);
     let mut peak = 0.0f32;
-    for &x in samples.iter().chain(std::iter::repeat_n(&0.0, BS1770_TAPS_PER_PHASE)) {
+    for &x in samples
+        .iter()
+        .chain(std::iter::repeat_n(&0.0, BS1770_TAPS_PER_PHASE))
+    {
         peak = peak.max(interp.push(x));
     }
     peak
