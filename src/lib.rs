@@ -18,6 +18,8 @@ pub struct Keel {
     params: Arc<KeelParams>,
     /// Shared with the editor so the curve is drawn at the running sample rate.
     sample_rate: Arc<AtomicF32>,
+    /// Gain reduction for the editor's meters.
+    meters: Arc<editor::GainReductionMeters>,
     chain: Chain,
     /// Right channel stand-in when the host gives us a mono bus.
     mono_scratch: Vec<f32>,
@@ -28,6 +30,7 @@ impl Default for Keel {
         Self {
             params: Arc::new(KeelParams::default()),
             sample_rate: Arc::new(AtomicF32::new(48_000.0)),
+            meters: Arc::new(editor::GainReductionMeters::default()),
             chain: Chain::new(48_000.0),
             mono_scratch: Vec::new(),
         }
@@ -63,7 +66,7 @@ impl Plugin for Keel {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.sample_rate.clone())
+        editor::create(self.params.clone(), self.sample_rate.clone(), self.meters.clone())
     }
 
     fn activate(
@@ -102,6 +105,9 @@ impl Plugin for Keel {
             }
             [] => {}
         }
+        let (compressor_gr, limiter_gr) = self.chain.gain_reduction_db();
+        self.meters.compressor_db.store(compressor_gr, std::sync::atomic::Ordering::Relaxed);
+        self.meters.limiter_db.store(limiter_gr, std::sync::atomic::Ordering::Relaxed);
         ProcessStatus::Normal
     }
 }

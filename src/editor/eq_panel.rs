@@ -7,11 +7,11 @@ use nice_plug::prelude::*;
 use egui::{self, RichText};
 use nice_plug_egui::widgets::ParamSlider;
 
-const COLUMN_WIDTH: f32 = 100.0;
+const COLUMN_WIDTH: f32 = 34.0;
 
 pub fn show(ui: &mut egui::Ui, params: &KeelParams, setter: &ParamSetter, selected: &mut usize) {
     let bands = params.bands();
-    egui::Grid::new("eq_bands").spacing([6.0, 4.0]).show(ui, |ui| {
+    egui::Grid::new("eq_bands").spacing([4.0, 4.0]).show(ui, |ui| {
         ui.label("");
         for band in 0..BANDS {
             let text = RichText::new(format!("Band {}", band + 1)).color(BAND_COLOURS[band]).strong();

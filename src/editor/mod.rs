@@ -1,29 +1,37 @@
 //! The egui editor. One file per panel; this one builds the window and lays the panels out.
 
+mod dynamics_panel;
 mod eq_curve;
 mod eq_panel;
+
+pub use dynamics_panel::GainReductionMeters;
 
 use crate::params::KeelParams;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier};
 use std::sync::Arc;
 
-pub const DEFAULT_WIDTH: u32 = 980;
-pub const DEFAULT_HEIGHT: u32 = 620;
+pub const DEFAULT_WIDTH: u32 = 1040;
+pub const DEFAULT_HEIGHT: u32 = 720;
 
 pub struct KeelEditor {
     params: Arc<KeelParams>,
     sample_rate: Arc<AtomicF32>,
+    meters: Arc<GainReductionMeters>,
     gui_context: Option<nice_plug::context::gui::GuiContext>,
     selected_band: usize,
 }
 
-pub fn create(params: Arc<KeelParams>, sample_rate: Arc<AtomicF32>) -> Option<EguiEditor<KeelEditor>> {
+pub fn create(
+    params: Arc<KeelParams>,
+    sample_rate: Arc<AtomicF32>,
+    meters: Arc<GainReductionMeters>,
+) -> Option<EguiEditor<KeelEditor>> {
     let state = EguiEditorState::from_size(
         nice_plug::editor::dpi::LogicalSize::new(DEFAULT_WIDTH, DEFAULT_HEIGHT),
         1.0,
     );
-    let app = KeelEditor { params, sample_rate, gui_context: None, selected_band: 0 };
+    let app = KeelEditor { params, sample_rate, meters, gui_context: None, selected_band: 0 };
     nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), EguiNiceSettings::new(), app)
 }
 
@@ -48,13 +56,7 @@ impl NiceEguiApp for KeelEditor {
             ui.add_space(6.0);
             eq_panel::show(ui, &self.params, &setter, &mut self.selected_band);
             ui.separator();
-            ui.horizontal(|ui| {
-                ui.label("Output");
-                ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&self.params.out_gain, &setter));
-                ui.add_space(16.0);
-                ui.label("Bypass");
-                ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&self.params.bypass, &setter));
-            });
+            dynamics_panel::show(ui, &self.params, &setter, &self.meters);
         });
     }
 
