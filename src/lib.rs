@@ -5,10 +5,13 @@ pub mod chain;
 pub mod cli;
 pub mod dsp;
 pub mod editor;
+pub mod meter_values;
 pub mod params;
 pub mod preset;
 
 use chain::Chain;
+use dsp::loudness::LoudnessMeter;
+use meter_values::MeterValues;
 use nice_plug::prelude::*;
 use params::KeelParams;
 use std::num::NonZeroU32;
@@ -18,9 +21,11 @@ pub struct Keel {
     params: Arc<KeelParams>,
     /// Shared with the editor so the curve is drawn at the running sample rate.
     sample_rate: Arc<AtomicF32>,
-    /// Gain reduction for the editor's meters.
-    meters: Arc<editor::GainReductionMeters>,
+    /// Loudness and gain reduction for the editor.
+    meters: Arc<MeterValues>,
     chain: Chain,
+    /// BS.1770 meter on the plugin's output (after the limiter and output gain).
+    output_meter: LoudnessMeter,
     /// Right channel stand-in when the host gives us a mono bus.
     mono_scratch: Vec<f32>,
 }
@@ -30,8 +35,9 @@ impl Default for Keel {
         Self {
             params: Arc::new(KeelParams::default()),
             sample_rate: Arc::new(AtomicF32::new(48_000.0)),
-            meters: Arc::new(editor::GainReductionMeters::default()),
+            meters: Arc::new(MeterValues::default()),
             chain: Chain::new(48_000.0),
+            output_meter: LoudnessMeter::new(2, 48_000.0),
             mono_scratch: Vec::new(),
         }
     }
@@ -71,7 +77,7 @@ impl Plugin for Keel {
 
     fn activate(
         &mut self,
-        _audio_io_layout: &AudioIOLayout,
+        audio_io_layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
@@ -80,12 +86,15 @@ impl Plugin for Keel {
         self.chain = Chain::new(sample_rate);
         self.chain.set_settings(&self.params.chain_settings());
         self.mono_scratch = vec![0.0; buffer_config.max_buffer_size as usize];
+        let channels = audio_io_layout.main_output_channels.map_or(2, |c| c.get() as usize).min(2);
+        self.output_meter = LoudnessMeter::new(channels, sample_rate);
         context.set_latency_samples(self.chain.latency() as u32);
         true
     }
 
     fn reset(&mut self) {
         self.chain.reset();
+        self.output_meter.reset();
     }
 
     fn process(
@@ -95,19 +104,28 @@ impl Plugin for Keel {
         _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         self.chain.set_settings(&self.params.chain_settings());
+        if self.meters.reset_requested.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            self.output_meter.reset();
+        }
+        self.output_meter.set_paused(self.meters.paused.load(std::sync::atomic::Ordering::Relaxed));
         match buffer.as_slice() {
-            [left, right, ..] => self.chain.process(left, right),
+            [left, right, ..] => {
+                self.chain.process(left, right);
+                self.output_meter.process(&[left, right]);
+            }
             [mono] => {
                 let n = mono.len().min(self.mono_scratch.len());
                 let scratch = &mut self.mono_scratch[..n];
                 scratch.copy_from_slice(&mono[..n]);
                 self.chain.process(&mut mono[..n], scratch);
+                self.output_meter.process(&[mono]);
             }
             [] => {}
         }
         let (compressor_gr, limiter_gr) = self.chain.gain_reduction_db();
-        self.meters.compressor_db.store(compressor_gr, std::sync::atomic::Ordering::Relaxed);
-        self.meters.limiter_db.store(limiter_gr, std::sync::atomic::Ordering::Relaxed);
+        self.meters.compressor_gr_db.store(f64::from(compressor_gr));
+        self.meters.limiter_gr_db.store(f64::from(limiter_gr));
+        self.meters.publish(&self.output_meter.reading());
         ProcessStatus::Normal
     }
 }

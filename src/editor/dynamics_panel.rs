@@ -1,23 +1,16 @@
 //! Compressor and limiter controls, each with its live gain reduction, and the output stage.
 
+use crate::meter_values::MeterValues;
 use crate::params::KeelParams;
 use nice_plug::prelude::*;
 use nice_plug_egui::widgets::ParamSlider;
-use std::sync::atomic::Ordering;
 
 const SLIDER_WIDTH: f32 = 48.0;
 
-/// Gain reduction in dB, written by the audio thread once per block.
-#[derive(Default)]
-pub struct GainReductionMeters {
-    pub compressor_db: AtomicF32,
-    pub limiter_db: AtomicF32,
-}
-
-pub fn show(ui: &mut egui::Ui, params: &KeelParams, setter: &ParamSetter, meters: &GainReductionMeters) {
+pub fn show(ui: &mut egui::Ui, params: &KeelParams, setter: &ParamSetter, meters: &MeterValues) {
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
-            let gr = meters.compressor_db.load(Ordering::Relaxed).max(0.0);
+            let gr = meters.compressor_gr_db.load().max(0.0);
             ui.strong(format!("Compressor   GR {gr:.1} dB"));
             egui::Grid::new("compressor").spacing([4.0, 4.0]).show(ui, |ui| {
                 let c = &params.comp;
@@ -41,7 +34,7 @@ pub fn show(ui: &mut egui::Ui, params: &KeelParams, setter: &ParamSetter, meters
         });
         ui.separator();
         ui.vertical(|ui| {
-            let gr = meters.limiter_db.load(Ordering::Relaxed).max(0.0);
+            let gr = meters.limiter_gr_db.load().max(0.0);
             ui.strong(format!("Limiter   GR {gr:.1} dB"));
             egui::Grid::new("limiter").spacing([4.0, 4.0]).show(ui, |ui| {
                 let l = &params.lim;

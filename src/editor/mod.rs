@@ -3,8 +3,9 @@
 mod dynamics_panel;
 mod eq_curve;
 mod eq_panel;
+mod loudness_strip;
 
-pub use dynamics_panel::GainReductionMeters;
+use crate::meter_values::MeterValues;
 
 use crate::params::KeelParams;
 use nice_plug::prelude::*;
@@ -17,7 +18,7 @@ pub const DEFAULT_HEIGHT: u32 = 720;
 pub struct KeelEditor {
     params: Arc<KeelParams>,
     sample_rate: Arc<AtomicF32>,
-    meters: Arc<GainReductionMeters>,
+    meters: Arc<MeterValues>,
     gui_context: Option<nice_plug::context::gui::GuiContext>,
     selected_band: usize,
 }
@@ -25,7 +26,7 @@ pub struct KeelEditor {
 pub fn create(
     params: Arc<KeelParams>,
     sample_rate: Arc<AtomicF32>,
-    meters: Arc<GainReductionMeters>,
+    meters: Arc<MeterValues>,
 ) -> Option<EguiEditor<KeelEditor>> {
     let state = EguiEditorState::from_size(
         nice_plug::editor::dpi::LogicalSize::new(DEFAULT_WIDTH, DEFAULT_HEIGHT),
@@ -50,8 +51,14 @@ impl NiceEguiApp for KeelEditor {
         let Some(gui) = self.gui_context.clone() else { return };
         let setter = gui.param_setter();
         let sample_rate = f64::from(self.sample_rate.load(std::sync::atomic::Ordering::Relaxed));
+        // Meters move without user input: repaint at a steady rate while open.
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
         egui::Frame::NONE.inner_margin(8.0).show(ui, |ui| {
-            ui.heading("Keel");
+            ui.horizontal(|ui| {
+                ui.heading("Keel");
+                ui.add_space(24.0);
+                loudness_strip::show(ui, &self.meters);
+            });
             eq_curve::show(ui, &self.params, sample_rate, &mut self.selected_band);
             ui.add_space(6.0);
             eq_panel::show(ui, &self.params, &setter, &mut self.selected_band);
