@@ -41,11 +41,7 @@ pub fn ensure(packages: &[&str]) -> Result<(), String> {
         return Ok(());
     }
     if !have("dpkg-query") || !have("apt-get") {
-        println!(
-            "xtask: not a Debian/Ubuntu system; make sure these (Debian names) or their equivalents are installed: {}",
-            packages.join(" ")
-        );
-        return Ok(());
+        return check_without_apt(packages);
     }
     let missing: Vec<&str> = packages.iter().copied().filter(|p| !is_installed(p)).collect();
     if missing.is_empty() {
@@ -64,6 +60,39 @@ pub fn ensure(packages: &[&str]) -> Result<(), String> {
     let mut install = vec!["apt-get", "install", "-y", "-q", "--no-install-recommends"];
     install.extend(&missing);
     run(sudo, &install)
+}
+
+/// pkg-config modules the build links against, with the Debian package that provides each.
+const PKG_CONFIG_MODULES: &[(&str, &str)] = &[
+    ("x11", "libx11-dev"),
+    ("xcursor", "libxcursor-dev"),
+    ("xcb", "libxcb1-dev"),
+    ("xcb-icccm", "libxcb-icccm4-dev"),
+    ("xcb-dri2", "libxcb-dri2-0-dev"),
+    ("x11-xcb", "libx11-xcb-dev"),
+    ("gl", "libgl-dev"),
+    ("alsa", "libasound2-dev"),
+    ("jack", "libjack-jackd2-dev"),
+];
+
+/// Other Linux distributions: find missing libraries through pkg-config and stop, naming them.
+fn check_without_apt(packages: &[&str]) -> Result<(), String> {
+    if !have("pkg-config") {
+        return Err(format!(
+            "not a Debian/Ubuntu system and pkg-config is missing; install pkg-config and the equivalents of: {}",
+            packages.join(" ")
+        ));
+    }
+    let missing: Vec<String> = PKG_CONFIG_MODULES
+        .iter()
+        .filter(|(module, _)| !Command::new("pkg-config").args(["--exists", module]).status().is_ok_and(|s| s.success()))
+        .map(|(module, debian)| format!("{module} (Debian: {debian})"))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("missing development libraries, install them with your package manager: {}", missing.join(", ")))
+    }
 }
 
 fn run(prefix: &[&str], command: &[&str]) -> Result<(), String> {
