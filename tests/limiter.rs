@@ -135,12 +135,12 @@ fn cases(fs: f64) -> Vec<Case> {
     ]
 }
 
-/// Ceiling + 0.00 dB at the precision. What remains above exactly 0 is measured and
-/// bounded here: f32 rounding of the output products (about 1e-5 dB on either meter), and on the
-/// 48-tap reconstruction a second-order effect of the gain starting a new attack ramp inside the
-/// window of the interval that set the previous gain (see the limiter module docs).
-const ROUNDING_DB: f64 = 1e-4;
-const GAIN_MOVEMENT_DB: f64 = 1e-3;
+/// The material never reads above the ceiling on either meter: the limiter's documented
+/// 0.001 dB detection margin covers f32 rounding of the output (about 1e-5 dB) and the
+/// reconstruction residual of a new attack inside the previous peak's window (see the limiter
+/// module docs). Adversarial material is bounded separately below.
+const ROUNDING_DB: f64 = 0.0;
+const GAIN_MOVEMENT_DB: f64 = 0.0;
 
 #[test]
 fn output_never_reads_above_the_ceiling() {
@@ -259,12 +259,13 @@ fn below_the_ceiling_the_output_is_the_delayed_input_bit_for_bit() {
             let len = fs as usize / 2;
             let raw_l = clipped_drum_and_bass(fs, len, 9);
             let raw_r = white_noise(len, 10, 0.25);
-            // Scale so both meters read just under the ceiling (0.001 dB).
+            // Scale so both meters read just under the ceiling (0.002 dB: the limiter aims
+            // DETECTION_MARGIN_DB = 0.001 dB under it).
             let reading = |x: &[f32]| {
                 let sp = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
                 f64::from(true_peak_of(x, fs).max(bs1770_true_peak_of(x, fs)).max(sp))
             };
-            let target = db_to_gain(f64::from(ceiling_db) - 0.001);
+            let target = db_to_gain(f64::from(ceiling_db) - 0.002);
             let scale_l = (target / reading(&raw_l)) as f32;
             let scale_r = (target / reading(&raw_r)) as f32;
             let left: Vec<f32> = raw_l.iter().map(|v| v * scale_l).collect();

@@ -15,7 +15,7 @@
 //! across a window (steady limiting, onsets, releases: the extra hold keeps the gain flat over
 //! the window of the last interval that set it) the reading is at most the ceiling.
 //!
-//! What remains, measured by tests/limiter.rs, with no safety margin applied: f32 rounding of
+//! What remains without a margin, measured by tests/limiter.rs: f32 rounding of
 //! the output products (about 1e-5 dB on either meter), and a second-order term when a new,
 //! deeper peak starts an attack ramp inside the window of the interval that set the previous
 //! gain: samples late in that window are turned down more than early ones, and if the late ones
@@ -23,7 +23,10 @@
 //! test material the 16x meter reads at most +0.0003 dB; adversarial binary noise bursts with a
 //! 5 ms release reach about +0.014 dB at 44.1 kHz. Removing it needs about one more meter window
 //! of lookahead (48 samples at 44.1 kHz), which the 2 ms budget does not have there. The 12-tap
-//! BS.1770 window is short enough that this term stays at rounding level.
+//! BS.1770 window is short enough that this term stays at rounding level. The limiter therefore
+//! aims [`DETECTION_MARGIN_DB`] (0.001 dB) under the set ceiling, its only margin: on the issue's
+//! material both meters then read at or under the ceiling (worst -0.0007 dB by the 16x meter);
+//! the adversarial bursts stay about +0.013 dB over.
 
 pub mod detector;
 pub mod envelope;
@@ -40,6 +43,11 @@ use std::ops::RangeInclusive;
 pub const CEILING_DB: RangeInclusive<f32> = -20.0..=0.0;
 pub const DRIVE_DB: RangeInclusive<f32> = 0.0..=24.0;
 pub const RELEASE_MS: RangeInclusive<f32> = 1.0..=1000.0;
+/// The limiter aims this far under the set ceiling. It covers the f32 rounding of the output
+/// (about 1e-5 dB) and the reconstruction meter's residual when a deeper attack starts inside
+/// the window of the previous peak (at most 0.0003 dB on the test material), so both meters read
+/// at or under the ceiling. 0.001 dB is 0.012 % in amplitude: inaudible, and the only margin.
+pub const DETECTION_MARGIN_DB: f32 = 0.001;
 /// Time over which drive, ceiling and link move to a new value.
 pub const RAMP_SECONDS: f64 = 0.02;
 /// Length of the gain ramp into a peak, where the lookahead budget allows.
@@ -291,7 +299,7 @@ impl Limiter {
         let s = settings.clamped();
         let db_to_gain = |db: f32| 10f64.powf(f64::from(db) / 20.0);
         self.drive.set_target(if s.enabled { db_to_gain(s.drive_db) } else { 1.0 });
-        self.ceiling.set_target(db_to_gain(s.ceiling_db));
+        self.ceiling.set_target(db_to_gain(s.ceiling_db - DETECTION_MARGIN_DB));
         self.link.set_target(f64::from(s.link));
         let release_s = f64::from(s.release_ms) * 1e-3;
         self.release = if s.auto_release {
