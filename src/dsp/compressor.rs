@@ -81,8 +81,8 @@ impl Default for CompressorSettings {
     }
 }
 
-/// NaN-proof clamp: a non-finite setting falls back to `fallback`.
-fn clamp_or(value: f32, range: &RangeInclusive<f32>, fallback: f32) -> f32 {
+/// NaN-proof clamp: a NaN setting falls back to `fallback` (the limiter uses this too).
+pub(crate) fn clamp_or(value: f32, range: &RangeInclusive<f32>, fallback: f32) -> f32 {
     if value.is_nan() { fallback } else { value.clamp(*range.start(), *range.end()) }
 }
 

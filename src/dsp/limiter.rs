@@ -31,7 +31,7 @@
 pub mod detector;
 pub mod envelope;
 
-use crate::dsp::compressor::all_finite;
+use crate::dsp::compressor::{all_finite, clamp_or};
 use crate::dsp::compressor::ramp::LinearRamp;
 use crate::dsp::compressor::sidechain::{DetectorFilter, butterworth};
 use crate::dsp::delay::DelayLine;
@@ -86,10 +86,6 @@ impl Default for LimiterSettings {
     fn default() -> Self {
         Self { enabled: true, ceiling_db: -1.0, drive_db: 0.0, release_ms: 50.0, auto_release: false, link: 1.0 }
     }
-}
-
-fn clamp_or(value: f32, range: &RangeInclusive<f32>, fallback: f32) -> f32 {
-    if value.is_nan() { fallback } else { value.clamp(*range.start(), *range.end()) }
 }
 
 impl LimiterSettings {
