@@ -204,6 +204,7 @@ pub struct LoudnessMeter {
     gating: GatingHistogram,
     range: RangeHistogram,
     true_peaks: Box<[TruePeakTracker]>,
+    true_peak_enabled: bool,
     sample_peaks: Box<[f32]>,
     paused: bool,
     frames_measured: u64,
@@ -219,6 +220,12 @@ impl LoudnessMeter {
     /// `channels`: 1 (mono), 2 (stereo), 5 (L R C Ls Rs) or 6 (L R C LFE Ls Rs). Any sample rate
     /// from 8 kHz to 384 kHz. Panics on another channel count.
     pub fn new(channels: usize, sample_rate: f64) -> Self {
+        Self::with_true_peak(channels, sample_rate, true)
+    }
+
+    /// As [`Self::new`]; with `true_peak` false the true-peak interpolators never run and every
+    /// true-peak value reads negative infinity (sample peaks are still measured).
+    pub fn with_true_peak(channels: usize, sample_rate: f64, true_peak: bool) -> Self {
         let layout = ChannelLayout::from_channel_count(channels).unwrap_or_else(|| {
             panic!("loudness meter supports 1, 2, 5 or 6 channels, not {channels}")
         });
@@ -234,6 +241,7 @@ impl LoudnessMeter {
             true_peaks: (0..channels)
                 .map(|_| TruePeakTracker::new(sample_rate))
                 .collect(),
+            true_peak_enabled: true_peak,
             sample_peaks: vec![0.0; channels].into_boxed_slice(),
             paused: false,
             frames_measured: 0,
@@ -248,6 +256,10 @@ impl LoudnessMeter {
 
     pub fn channels(&self) -> usize {
         self.layout.channel_count()
+    }
+
+    pub fn true_peak_enabled(&self) -> bool {
+        self.true_peak_enabled
     }
 
     pub fn layout(&self) -> ChannelLayout {
@@ -322,7 +334,9 @@ impl LoudnessMeter {
         for (c, samples) in channels.iter().enumerate() {
             let samples = &samples[..frames];
             self.sample_peaks[c] = self.sample_peaks[c].max(max_abs(samples));
-            self.true_peaks[c].process(samples);
+            if self.true_peak_enabled {
+                self.true_peaks[c].process(samples);
+            }
         }
         self.frames_measured += frames as u64;
     }
@@ -380,6 +394,11 @@ impl LoudnessMeter {
 
     fn reading_with_true_peak(&self, true_peak: f32) -> LoudnessReading {
         let sample_peak = self.sample_peaks.iter().copied().fold(0.0f32, f32::max);
+        let true_peak_dbtp = if self.true_peak_enabled {
+            amplitude_to_db(true_peak.max(sample_peak))
+        } else {
+            f64::NEG_INFINITY
+        };
         LoudnessReading {
             momentary: self.momentary,
             short_term: self.short_term,
@@ -388,13 +407,16 @@ impl LoudnessMeter {
             lra_stable: self.frames_measured as f64 >= LRA_STABLE_SECONDS * self.sample_rate,
             max_momentary: self.max_momentary,
             max_short_term: self.max_short_term,
-            true_peak_dbtp: amplitude_to_db(true_peak.max(sample_peak)),
+            true_peak_dbtp,
             sample_peak_dbfs: amplitude_to_db(sample_peak),
         }
     }
 
     /// True peak of one channel in dBTP (live, floored by its sample peak).
     pub fn channel_true_peak_dbtp(&self, channel: usize) -> f64 {
+        if !self.true_peak_enabled {
+            return f64::NEG_INFINITY;
+        }
         amplitude_to_db(
             self.true_peaks[channel]
                 .peak()
@@ -404,6 +426,9 @@ impl LoudnessMeter {
 
     /// True peak of one channel in dBTP including the buffered tail (see [`Self::final_reading`]).
     pub fn channel_final_true_peak_dbtp(&self, channel: usize) -> f64 {
+        if !self.true_peak_enabled {
+            return f64::NEG_INFINITY;
+        }
         amplitude_to_db(
             self.true_peaks[channel]
                 .peak_with_tail()

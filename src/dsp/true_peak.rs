@@ -132,22 +132,67 @@ fn sanitize(x: f32) -> f32 {
 }
 
 /// All phases for one window. `coefs` is tap-major with phases as lanes (`coefs[w*L + k]`), so
-/// the inner loop is a lane-wise multiply-add the compiler vectorises.
+/// the inner loop is a lane-wise multiply-add the compiler vectorises. Even and odd taps go to
+/// separate accumulators (the tap counts are even) so the additions form two dependency chains
+/// instead of one; the order is fixed, so every build computes the same values.
 #[inline(always)]
 fn phases_lanes<const L: usize>(coefs: &[f32], window: &[f32]) -> [f32; L] {
     let (rows, _) = coefs.as_chunks::<L>();
-    let mut acc = [0.0f32; L];
-    for (row, &x) in rows.iter().zip(window) {
+    let (row_pairs, _) = rows.as_chunks::<2>();
+    let (sample_pairs, _) = window.as_chunks::<2>();
+    let mut even = [0.0f32; L];
+    let mut odd = [0.0f32; L];
+    for (rows, x) in row_pairs.iter().zip(sample_pairs) {
         for k in 0..L {
-            acc[k] += row[k] * x;
+            even[k] += rows[0][k] * x[0];
+            odd[k] += rows[1][k] * x[1];
         }
     }
-    acc
+    for k in 0..L {
+        even[k] += odd[k];
+    }
+    even
+}
+
+/// Which build of the interpolation kernel runs. The AVX build is the same source compiled for
+/// 8-wide vectors; without fused multiply-add it performs the same IEEE operations in the same
+/// order, so both give bit-identical results (tested).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    Portable,
+    Avx,
+}
+
+impl Kernel {
+    pub fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx") {
+            return Self::Avx;
+        }
+        Self::Portable
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+fn phases_avx<const L: usize>(coefs: &[f32], window: &[f32]) -> [f32; L] {
+    phases_lanes::<L>(coefs, window)
 }
 
 #[inline(always)]
-fn max_abs_lanes<const L: usize>(coefs: &[f32], window: &[f32]) -> f32 {
+fn phases<const L: usize>(kernel: Kernel, coefs: &[f32], window: &[f32]) -> [f32; L] {
+    #[cfg(target_arch = "x86_64")]
+    if kernel == Kernel::Avx {
+        // SAFETY: `Kernel::Avx` is only ever chosen by `Kernel::detect` on a CPU that has AVX.
+        return unsafe { phases_avx::<L>(coefs, window) };
+    }
+    let _ = kernel;
     phases_lanes::<L>(coefs, window)
+}
+
+#[inline(always)]
+fn max_abs_lanes<const L: usize>(kernel: Kernel, coefs: &[f32], window: &[f32]) -> f32 {
+    phases::<L>(kernel, coefs, window)
         .iter()
         .fold(0.0f32, |m, v| m.max(v.abs()))
 }
@@ -216,7 +261,7 @@ impl Bs1770Interpolator {
     #[inline]
     pub fn push(&mut self, x: f32) -> f32 {
         self.delay.write(sanitize(x));
-        max_abs_lanes::<BS1770_FACTOR>(&self.coefs, self.delay.window())
+        max_abs_lanes::<BS1770_FACTOR>(Kernel::Portable, &self.coefs, self.delay.window())
     }
 
     /// Pushes one sample and writes the four phases, earliest first, to `out[..4]`; returns 4.
@@ -224,7 +269,7 @@ impl Bs1770Interpolator {
     #[inline]
     pub fn push_phases(&mut self, x: f32, out: &mut [f32]) -> usize {
         self.delay.write(sanitize(x));
-        let phases = phases_lanes::<BS1770_FACTOR>(&self.coefs, self.delay.window());
+        let phases = phases::<BS1770_FACTOR>(Kernel::Portable, &self.coefs, self.delay.window());
         out[..BS1770_FACTOR].copy_from_slice(&phases);
         BS1770_FACTOR
     }
@@ -342,6 +387,7 @@ pub struct Reconstructor {
     coefs: Box<[f32]>,
     l1_norm: f64,
     delay: DelayLine<{ 2 * MAX_TAPS_PER_PHASE }>,
+    kernel: Kernel,
 }
 
 impl Reconstructor {
@@ -359,7 +405,9 @@ impl Reconstructor {
             matches!(design.factor, 2 | 4 | 8 | 16),
             "factor must be 2, 4, 8 or 16"
         );
-        assert!(design.taps_per_phase.is_multiple_of(2) && design.taps_per_phase <= MAX_TAPS_PER_PHASE);
+        assert!(
+            design.taps_per_phase.is_multiple_of(2) && design.taps_per_phase <= MAX_TAPS_PER_PHASE
+        );
         let coefs = design.coefficients().into_boxed_slice();
         let l = design.factor;
         let l1_norm = (0..l)
@@ -378,7 +426,18 @@ impl Reconstructor {
             coefs,
             l1_norm,
             delay: DelayLine::new(design.taps_per_phase),
+            kernel: Kernel::detect(),
         }
+    }
+
+    /// The kernel build in use (AVX where the CPU has it).
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
+    /// Runs the portable build even on an AVX machine (results are identical; for comparisons).
+    pub fn force_portable_kernel(&mut self) {
+        self.kernel = Kernel::Portable;
     }
 
     pub fn design(&self) -> ReconstructorDesign {
@@ -448,10 +507,10 @@ impl Reconstructor {
     pub fn interval_max(&self) -> f32 {
         let window = self.delay.window();
         match self.design.factor {
-            16 => max_abs_lanes::<16>(&self.coefs, window),
-            8 => max_abs_lanes::<8>(&self.coefs, window),
-            4 => max_abs_lanes::<4>(&self.coefs, window),
-            _ => max_abs_lanes::<2>(&self.coefs, window),
+            16 => max_abs_lanes::<16>(self.kernel, &self.coefs, window),
+            8 => max_abs_lanes::<8>(self.kernel, &self.coefs, window),
+            4 => max_abs_lanes::<4>(self.kernel, &self.coefs, window),
+            _ => max_abs_lanes::<2>(self.kernel, &self.coefs, window),
         }
     }
 
@@ -470,10 +529,10 @@ impl Reconstructor {
         let window = self.delay.window();
         let l = self.design.factor;
         match l {
-            16 => out[..16].copy_from_slice(&phases_lanes::<16>(&self.coefs, window)),
-            8 => out[..8].copy_from_slice(&phases_lanes::<8>(&self.coefs, window)),
-            4 => out[..4].copy_from_slice(&phases_lanes::<4>(&self.coefs, window)),
-            _ => out[..2].copy_from_slice(&phases_lanes::<2>(&self.coefs, window)),
+            16 => out[..16].copy_from_slice(&phases::<16>(self.kernel, &self.coefs, window)),
+            8 => out[..8].copy_from_slice(&phases::<8>(self.kernel, &self.coefs, window)),
+            4 => out[..4].copy_from_slice(&phases::<4>(self.kernel, &self.coefs, window)),
+            _ => out[..2].copy_from_slice(&phases::<2>(self.kernel, &self.coefs, window)),
         }
         l
     }
@@ -489,10 +548,10 @@ impl Reconstructor {
         for shift in 1..t {
             let window = &scratch[shift..shift + t];
             let value = match self.design.factor {
-                16 => max_abs_lanes::<16>(&self.coefs, window),
-                8 => max_abs_lanes::<8>(&self.coefs, window),
-                4 => max_abs_lanes::<4>(&self.coefs, window),
-                _ => max_abs_lanes::<2>(&self.coefs, window),
+                16 => max_abs_lanes::<16>(self.kernel, &self.coefs, window),
+                8 => max_abs_lanes::<8>(self.kernel, &self.coefs, window),
+                4 => max_abs_lanes::<4>(self.kernel, &self.coefs, window),
+                _ => max_abs_lanes::<2>(self.kernel, &self.coefs, window),
             };
             max = max.max(value);
         }
@@ -500,15 +559,21 @@ impl Reconstructor {
     }
 }
 
+/// Window slots around the interval whose contribution [`Reconstructor::central_bound`] computes
+/// exactly.
+const CENTRAL_SLOTS: usize = 8;
+
 /// Split of a [`Reconstructor`]'s L1 norm by distance from the interpolated interval: the
 /// largest (over phases) sum of `|coefficient|` on the two samples bounding the interval, on the
 /// next two out, and on all the others. Any interpolated value is at most
 /// `near * max(|x[m-1]|, |x[m]|) + next * max(|x[m-2]|, |x[m+1]|) + far * max |rest of window|`.
+/// `outer` is the same sum over the slots outside the central eight.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RingBound {
     pub near: f64,
     pub next: f64,
     pub far: f64,
+    pub outer: f64,
 }
 
 impl Reconstructor {
@@ -524,13 +589,18 @@ impl Reconstructor {
                 2
             }
         };
-        let mut bound = [0.0f64; 3];
+        let central = centre - CENTRAL_SLOTS / 2..centre + CENTRAL_SLOTS / 2;
+        let mut bound = [0.0f64; 4];
         for k in 0..l {
-            let mut sums = [0.0f64; 3];
+            let mut sums = [0.0f64; 4];
             for w in 0..t {
-                sums[ring_of(w)] += f64::from(self.coefs[w * l + k].abs());
+                let c = f64::from(self.coefs[w * l + k].abs());
+                sums[ring_of(w)] += c;
+                if !central.contains(&w) {
+                    sums[3] += c;
+                }
             }
-            for r in 0..3 {
+            for r in 0..4 {
                 bound[r] = bound[r].max(sums[r]);
             }
         }
@@ -538,7 +608,27 @@ impl Reconstructor {
             near: bound[0],
             next: bound[1],
             far: bound[2],
+            outer: bound[3],
         }
+    }
+
+    /// Upper bound on [`Self::interval_max`] for the current window, at about a quarter of its
+    /// cost: the eight samples around the interval exactly, the rest through `outer_l1` (from
+    /// [`Self::ring_bound`]) times their largest magnitude.
+    pub fn central_bound(&self, outer_l1: f32) -> f32 {
+        let window = self.delay.window();
+        let (l, centre) = (self.design.factor, self.design.taps_per_phase / 2);
+        let central = centre - CENTRAL_SLOTS / 2..centre + CENTRAL_SLOTS / 2;
+        let coefs = &self.coefs[central.start * l..central.end * l];
+        let samples = &window[central.clone()];
+        let partial = match l {
+            16 => max_abs_lanes::<16>(self.kernel, coefs, samples),
+            8 => max_abs_lanes::<8>(self.kernel, coefs, samples),
+            4 => max_abs_lanes::<4>(self.kernel, coefs, samples),
+            _ => max_abs_lanes::<2>(self.kernel, coefs, samples),
+        };
+        let outer = max_abs_of(&window[..central.start]).max(max_abs_of(&window[central.end..]));
+        partial + outer_l1 * outer
     }
 }
 
@@ -551,15 +641,21 @@ const FAR_SHARE: f64 = 0.4;
 /// Running true-peak maximum of one channel through a [`Reconstructor`], running the
 /// interpolator only where it could raise the maximum.
 ///
-/// Every interpolated value is a weighted sum of the window samples, so it is bounded by
-/// [`RingBound`]: `near * M0 + next * M1 + far * Mfar`. A sample is "far-hot" if, when it
-/// arrives, `|x| > FAR_SHARE * peak / far`; while no far-hot sample is in the window, `Mfar` is
-/// at most that threshold, and the interpolator runs only if
-/// `near * M0 + next * M1 > (1 - FAR_SHARE - 1e-5) * peak`, checked exactly from the four central
-/// samples. Thresholds only rise (the peak only grows), so a sample that passed them keeps
-/// passing: every skipped interval provably stays at or below the running peak, the result is
-/// identical to running the interpolator everywhere, and identical for any block segmentation.
-/// Runs of samples too small to matter even for the central check are written in bulk.
+/// Every interpolated value is a weighted sum of the window samples, so it is bounded through
+/// the L1 norms of the coefficients. Three checks, cheapest first, each exact:
+/// 1. Runs of samples too small to matter even from the centre of a window are only written to
+///    the delay line (in bulk).
+/// 2. Ring bound: `near * M0 + next * M1 + far * Mfar` (see [`RingBound`]). A sample is
+///    "far-hot" if, when it arrives, `|x| > FAR_SHARE * peak / far`; while no far-hot sample is in
+///    the window, `Mfar` is at most that threshold, and the interval passes if
+///    `near * M0 + next * M1 <= (1 - FAR_SHARE - 1e-5) * peak`, from the four central samples.
+/// 3. Central bound ([`Reconstructor::central_bound`]): the eight central taps exactly, the rest
+///    by their L1 norm; the interval passes if that is at most `(1 - 1e-5) * peak`.
+///
+/// Only an interval failing all three is interpolated. The 1e-5 margins exceed the f32 rounding
+/// of the dot products. Thresholds only rise (the peak only grows), so a sample that passed them
+/// keeps passing: every skipped interval provably stays at or below the running peak, the result
+/// is identical to running the interpolator everywhere, and identical for any block segmentation.
 #[derive(Clone, Debug)]
 pub struct TruePeakTracker {
     interp: Reconstructor,
@@ -567,8 +663,10 @@ pub struct TruePeakTracker {
     peak: f32,
     /// `|x|` above this makes the far part of the bound unknown for the next `T` pushes.
     far_threshold: f32,
-    /// Central bound above this means the interval must be interpolated.
+    /// Central ring bound above this means the finer check must run.
     near_limit: f32,
+    /// [`Reconstructor::central_bound`] above this means the interval must be interpolated.
+    peak_limit: f32,
     /// `|x|` at or below this cannot fail the central check from any central slot.
     quiet_threshold: f32,
     far_countdown: usize,
@@ -587,6 +685,7 @@ impl TruePeakTracker {
             peak: 0.0,
             far_threshold: 0.0,
             near_limit: 0.0,
+            peak_limit: 0.0,
             quiet_threshold: 0.0,
             far_countdown: 0,
             warm_countdown: 0,
@@ -626,6 +725,7 @@ impl TruePeakTracker {
         let p = f64::from(peak);
         self.peak = peak;
         self.far_threshold = (FAR_SHARE * p / self.bound.far) as f32;
+        self.peak_limit = ((1.0 - ROUNDING_MARGIN) * p) as f32;
         let near_limit = (1.0 - FAR_SHARE - ROUNDING_MARGIN) * p;
         self.near_limit = near_limit as f32;
         self.quiet_threshold = (near_limit / (self.bound.near + self.bound.next)) as f32;
@@ -658,16 +758,17 @@ impl TruePeakTracker {
             if magnitude > self.quiet_threshold {
                 self.warm_countdown = taps;
             }
-            let must_evaluate = if self.far_countdown > 0 {
-                true
-            } else {
+            let ring_bound_fails = self.far_countdown > 0 || {
                 let w = self.interp.delay.window();
                 let m0 = w[centre - 1].abs().max(w[centre].abs());
                 let m1 = w[centre - 2].abs().max(w[centre + 1].abs());
                 let central = self.bound.near as f32 * m0 + self.bound.next as f32 * m1;
                 central > self.near_limit
             };
-            if must_evaluate {
+            // Second, tighter check before the full interpolation.
+            if ring_bound_fails
+                && self.interp.central_bound(self.bound.outer as f32) > self.peak_limit
+            {
                 self.evaluate();
             }
             self.far_countdown = self.far_countdown.saturating_sub(1);
@@ -684,6 +785,24 @@ impl TruePeakTracker {
             self.set_peak(value);
         }
     }
+}
+
+/// Largest `|x|` of finite samples (the delay line holds only finite values), in lanes.
+#[inline(always)]
+fn max_abs_of(samples: &[f32]) -> f32 {
+    let (chunks, rest) = samples.as_chunks::<4>();
+    let mut lanes = [0.0f32; 4];
+    for chunk in chunks {
+        for k in 0..4 {
+            let a = chunk[k].abs();
+            lanes[k] = if a > lanes[k] { a } else { lanes[k] };
+        }
+    }
+    let mut max = lanes[0].max(lanes[1]).max(lanes[2].max(lanes[3]));
+    for x in rest {
+        max = max.max(x.abs());
+    }
+    max
 }
 
 /// Number of leading samples with `|x| <= threshold` (NaN counts as cold: it is written as 0).
