@@ -2,6 +2,8 @@
 //! the standards' descriptions: cases 1-6 and 9-19 at 48 kHz (1-5 also at 44.1 and 96 kHz),
 //! cases 20-23 approximated (see there), Tech 3342 cases 1-4.
 
+mod common;
+
 use keel::dsp::loudness::{LoudnessMeter, LoudnessReading};
 use std::f64::consts::{PI, TAU};
 
@@ -315,23 +317,6 @@ fn tech_3341_case_14_live_max_momentary() {
 
 /// Sine at `freq` with 10 ms raised-cosine fades (the standard's files fade; an abrupt start
 /// makes any band-limited interpolator ring).
-fn faded_sine(fs: f64, freq: f64, amplitude: f64, degrees: f64, seconds: f64) -> Vec<f32> {
-    let len = (seconds * fs) as usize;
-    let fade = (0.01 * fs) as usize;
-    (0..len)
-        .map(|n| {
-            let edge = n.min(len - 1 - n);
-            let env = if edge < fade {
-                0.5 - 0.5 * (PI * edge as f64 / fade as f64).cos()
-            } else {
-                1.0
-            };
-            let phase = TAU * freq * n as f64 / fs + degrees.to_radians();
-            (amplitude * env * phase.sin()) as f32
-        })
-        .collect()
-}
-
 fn assert_true_peak(what: &str, read: f64, expected: f64) {
     eprintln!(
         "{what}: {read:.4} dBTP (expected {expected}, error {:+.4})",
@@ -354,7 +339,7 @@ fn tech_3341_cases_15_to_19_true_peak() {
         (19, fs / 4.0, 1.41, 45.0, 3.0),
     ];
     for (case, freq, amplitude, degrees, expected) in cases {
-        let signal = stereo(faded_sine(fs, freq, amplitude, degrees, 1.0));
+        let signal = stereo(common::faded_sine(freq, fs, amplitude, f64::to_radians(degrees), fs as usize, (0.01 * fs) as usize));
         let reading = measure(&signal, fs).final_reading();
         assert_true_peak(&format!("case {case}"), reading.true_peak_dbtp, expected);
         // The reconstruction is accurate well inside the tolerance: within 0.02 dB of ideal.

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::faded_sine;
 use keel::dsp::rng::Rng;
 use keel::dsp::true_peak::{
     BS1770_TAPS, Bs1770Interpolator, Reconstructor, TruePeakTracker, amplitude_to_db,
@@ -12,21 +13,6 @@ use keel::dsp::true_peak::{
 use std::f64::consts::{PI, TAU};
 
 const RATES: [f64; 3] = [44_100.0, 48_000.0, 96_000.0];
-
-/// Sine with raised-cosine fades (an abrupt start makes any band-limited interpolator ring).
-fn faded_sine(freq: f64, fs: f64, amplitude: f64, phase: f64, len: usize, fade: usize) -> Vec<f32> {
-    (0..len)
-        .map(|n| {
-            let edge = n.min(len - 1 - n);
-            let env = if edge < fade {
-                0.5 - 0.5 * (PI * edge as f64 / fade as f64).cos()
-            } else {
-                1.0
-            };
-            (amplitude * env * (TAU * freq * n as f64 / fs + phase).sin()) as f32
-        })
-        .collect()
-}
 
 #[test]
 fn bs1770_impulse_response_is_the_annex_2_table() {

@@ -28,3 +28,11 @@ pub fn sine(freq: f64, fs: f64, amplitude: f64, phase: f64, len: usize) -> Vec<f
         .map(|n| (amplitude * (std::f64::consts::TAU * freq * n as f64 / fs + phase).sin()) as f32)
         .collect()
 }
+
+/// A sine with raised-cosine fades of `fade` samples at both ends (an abrupt start makes any
+/// band-limited interpolator ring), as f32.
+pub fn faded_sine(freq: f64, fs: f64, amplitude: f64, phase: f64, len: usize, fade: usize) -> Vec<f32> {
+    let mut x = keel::dsp::signals::sine(freq, fs, len as f64 / fs, amplitude, phase);
+    keel::dsp::signals::fade_in_out(&mut x, fade);
+    x.iter().map(|&v| v as f32).collect()
+}
