@@ -165,7 +165,9 @@ impl BandParams {
             on: BoolParam::new(format!("Band {n} On"), false),
             kind: EnumParam::new(format!("Band {n} Type"), BandType::Bell),
             freq: FloatParam::new(format!("Band {n} Frequency"), DEFAULT_BAND_FREQS[index], freq_range())
-                .with_value_to_string(formatters::v2s_f32_hz_then_khz(1))
+                .with_unit(" Hz")
+                // The unit is appended by the host/GUI, so the number is printed bare.
+                .with_value_to_string(std::sync::Arc::new(|hz| if hz < 1000.0 { format!("{hz:.1}") } else { format!("{hz:.0}") }))
                 .with_string_to_value(formatters::s2v_f32_hz_then_khz()),
             gain: FloatParam::new(format!("Band {n} Gain"), 0.0, band_gain_range())
                 .with_unit(" dB")

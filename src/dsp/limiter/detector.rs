@@ -147,8 +147,33 @@ fn max_abs<const N: usize>(values: &[f32; N]) -> f32 {
     v[0]
 }
 
+/// Accumulates one filter's phases for `S` consecutive windows starting at `window[0..]`. Per
+/// lane the arithmetic is exactly the meters' (`true_peak::phases_lanes`): even and odd taps in
+/// two accumulators, taps in order, the odd sum added to the even one at the end.
+#[inline(always)]
+fn phases_for_group<const L: usize, const S: usize>(rows: &[[f32; L]], window: &[f32]) -> [[f32; L]; S] {
+    let mut even = [[0.0f32; L]; S];
+    let mut odd = [[0.0f32; L]; S];
+    for t in (0..rows.len()).step_by(2) {
+        let (row0, row1) = (&rows[t], &rows[t + 1]);
+        for s in 0..S {
+            let (x0, x1) = (window[t + s], window[t + 1 + s]);
+            for k in 0..L {
+                even[s][k] += row0[k] * x0;
+                odd[s][k] += row1[k] * x1;
+            }
+        }
+    }
+    for s in 0..S {
+        for k in 0..L {
+            even[s][k] += odd[s][k];
+        }
+    }
+    even
+}
+
 /// `S` samples per pass, each with its own accumulators: independent add chains keep the
-/// pipelines busy. Per lane the arithmetic is exactly the meters' (`acc += c * x`, taps in order).
+/// pipelines busy.
 #[inline(always)]
 fn kernel<const L: usize, const S: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32]) {
     let (rows, _) = d.reconstructor.as_chunks::<L>();
@@ -158,25 +183,8 @@ fn kernel<const L: usize, const S: usize>(d: &UnionDetector, history: &[f32], ou
     for (g, group) in groups.iter_mut().enumerate() {
         let i = g * S;
         let window = &history[i..i + d.taps + S - 1];
-        let mut acc = [[0.0f32; L]; S];
-        for (row, xs) in rows.iter().zip(window.windows(S)) {
-            for s in 0..S {
-                let x = xs[s];
-                for k in 0..L {
-                    acc[s][k] += row[k] * x;
-                }
-            }
-        }
-        let bs_window = &window[d.bs1770_offset..d.bs1770_offset + BS_TAPS + S - 1];
-        let mut bs_acc = [[0.0f32; BS_PHASES]; S];
-        for (row, xs) in bs_rows.iter().zip(bs_window.windows(S)) {
-            for s in 0..S {
-                let x = xs[s];
-                for k in 0..BS_PHASES {
-                    bs_acc[s][k] += row[k] * x;
-                }
-            }
-        }
+        let acc = phases_for_group::<L, S>(rows, window);
+        let bs_acc = phases_for_group::<BS_PHASES, S>(bs_rows, &window[d.bs1770_offset..]);
         for s in 0..S {
             let (a, b) = (max_abs(&acc[s]), max_abs(&bs_acc[s]));
             group[s] = if b > a { b } else { a };
@@ -186,18 +194,8 @@ fn kernel<const L: usize, const S: usize>(d: &UnionDetector, history: &[f32], ou
     for (j, value) in rest.iter_mut().enumerate() {
         let i = done + j;
         let window = &history[i..i + d.taps];
-        let mut acc = [0.0f32; L];
-        for (row, &x) in rows.iter().zip(window) {
-            for k in 0..L {
-                acc[k] += row[k] * x;
-            }
-        }
-        let mut bs_acc = [0.0f32; BS_PHASES];
-        for (row, &x) in bs_rows.iter().zip(&window[d.bs1770_offset..d.bs1770_offset + BS_TAPS]) {
-            for k in 0..BS_PHASES {
-                bs_acc[k] += row[k] * x;
-            }
-        }
+        let [acc] = phases_for_group::<L, 1>(rows, window);
+        let [bs_acc] = phases_for_group::<BS_PHASES, 1>(bs_rows, &window[d.bs1770_offset..]);
         let (a, b) = (max_abs(&acc), max_abs(&bs_acc));
         *value = if b > a { b } else { a };
     }
