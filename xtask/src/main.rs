@@ -1,4 +1,4 @@
-//! `cargo xtask bundle keel --release`, `cargo xtask install`, `cargo xtask test`.
+//! `cargo xtask bundle keel --release`, `cargo xtask install`, `cargo xtask test` (bundles first).
 //! Each first makes sure the system packages the build needs are there (installing them with
 //! apt-get on Debian/Ubuntu), then does its work. Other commands go to nice-plug's xtask.
 
@@ -77,11 +77,18 @@ fn copy_recursive(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// The whole suite: every test of the workspace, with a virtual display for the window tests.
+/// The release bundle is built first: the host tests (`host-tests/`) load it like a DAW does.
 fn test(extra: &[String]) -> Result<(), String> {
     let root = workspace_root();
+    bundle(&["keel".into(), "--release".into()])?;
+    let clap_bundle = root.join("target/bundled/Keel.clap");
     let _display = system::VirtualDisplay::start()?;
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.current_dir(&root).args(["test", "--workspace", "--all-targets"]).args(extra);
+    cargo
+        .current_dir(&root)
+        .env("KEEL_CLAP_BUNDLE", &clap_bundle)
+        .args(["test", "--workspace", "--all-targets"])
+        .args(extra);
     println!("xtask: running {cargo:?}");
     let status = cargo.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
@@ -90,6 +97,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     // Doc tests are not part of --all-targets.
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(&root)
+        .env("KEEL_CLAP_BUNDLE", &clap_bundle)
         .args(["test", "--workspace", "--doc"])
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
