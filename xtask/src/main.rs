@@ -28,6 +28,16 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
+/// Where the bundler writes: `bundled/` in cargo's target directory, which CARGO_TARGET_DIR
+/// may move.
+fn bundled_dir() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => workspace_root().join(dir),
+        None => workspace_root().join("target"),
+    };
+    target.join("bundled")
+}
+
 fn bundle(args: &[String]) -> Result<(), String> {
     let mut full = vec!["bundle".to_string()];
     full.extend_from_slice(args);
@@ -36,7 +46,7 @@ fn bundle(args: &[String]) -> Result<(), String> {
 
 /// Copies the bundles into the user's CLAP and VST3 folders.
 fn install() -> Result<(), String> {
-    let bundled = workspace_root().join("target/bundled");
+    let bundled = bundled_dir();
     let home = std::env::var_os("HOME").map(PathBuf::from).ok_or("HOME is not set")?;
     let (clap_dir, vst3_dir) = if cfg!(target_os = "macos") {
         let base = home.join("Library/Audio/Plug-Ins");
@@ -81,7 +91,7 @@ fn copy_recursive(from: &Path, to: &Path) -> std::io::Result<()> {
 fn test(extra: &[String]) -> Result<(), String> {
     let root = workspace_root();
     bundle(&["keel".into(), "--release".into()])?;
-    let clap_bundle = root.join("target/bundled/Keel.clap");
+    let clap_bundle = bundled_dir().join("Keel.clap");
     let _display = system::VirtualDisplay::start()?;
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo
