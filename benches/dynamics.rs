@@ -1,4 +1,4 @@
-//! Compressor and limiter, stereo, 48 kHz, 512-frame blocks, on two seconds of a loud
+//! Compressor, limiter and the whole chain, stereo, 48 kHz, 512-frame blocks, on two seconds of a loud
 //! drums-bass-noise program that the benches walk through block by block (so detector state,
 //! gain reduction and the limiter's skip logic see real program, not one repeated block).
 //! Throughput is in stereo frames, so criterion's time per element is ns per frame.
@@ -7,7 +7,9 @@
 //! 208 ns per stereo frame on these machines.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use keel::chain::{Chain, ChainSettings};
 use keel::dsp::compressor::{Compressor, CompressorSettings, DetectorMode};
+use keel::dsp::eq::design::{BandSettings, FilterKind, Placement};
 use keel::dsp::limiter::{Limiter, LimiterSettings};
 use keel::dsp::rng::Rng;
 use std::f64::consts::TAU;
@@ -118,5 +120,39 @@ fn bench_limiter(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_compressor, bench_limiter);
+/// The plugin's whole path: 4 EQ bands (high-pass, low shelf, bell, high shelf), compressor
+/// and limiter on, output gain.
+fn bench_chain(c: &mut Criterion) {
+    let mut group = c.benchmark_group("chain_stereo_48k");
+    group.throughput(Throughput::Elements(BLOCK as u64));
+    let band = |kind, freq_hz, gain_db, slope_db_oct| BandSettings {
+        enabled: true,
+        kind,
+        freq_hz,
+        gain_db,
+        q: 0.707,
+        slope_db_oct,
+        placement: Placement::Stereo,
+    };
+    let mut settings = ChainSettings::default();
+    settings.eq[0] = band(FilterKind::HighPass, 25.0, 0.0, 24);
+    settings.eq[1] = band(FilterKind::LowShelf, 90.0, 1.5, 12);
+    settings.eq[2] = band(FilterKind::Bell, 2500.0, -1.0, 12);
+    settings.eq[3] = band(FilterKind::HighShelf, 10_000.0, 2.0, 12);
+    settings.compressor = CompressorSettings { enabled: true, threshold_db: -20.0, ratio: 2.0, ..CompressorSettings::default() };
+    settings.limiter = LimiterSettings { enabled: true, drive_db: 6.0, ceiling_db: -1.0, ..LimiterSettings::default() };
+    settings.out_gain_db = -0.3;
+    let mut chain = Chain::new(FS);
+    chain.set_settings(&settings);
+    let mut feed = Feed::new();
+    group.bench_function(BenchmarkId::new("eq4_comp_lim", BLOCK), |b| {
+        b.iter(|| {
+            let (l, r) = feed.next();
+            chain.process(black_box(l), black_box(r));
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_compressor, bench_limiter, bench_chain);
 criterion_main!(benches);

@@ -129,7 +129,7 @@ fn detect_isa() -> Isa {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn kernel_avx2<const L: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32]) {
-    kernel::<L, 4>(d, history, out);
+    kernel::<L, 2>(d, history, out);
 }
 
 /// Largest |value|; the input is finite (sanitised upstream), so a plain compare is exact and
@@ -152,15 +152,17 @@ fn max_abs<const N: usize>(values: &[f32; N]) -> f32 {
 /// two accumulators, taps in order, the odd sum added to the even one at the end.
 #[inline(always)]
 fn phases_for_group<const L: usize, const S: usize>(rows: &[[f32; L]], window: &[f32]) -> [[f32; L]; S] {
+    let (row_pairs, _) = rows.as_chunks::<2>();
     let mut even = [[0.0f32; L]; S];
     let mut odd = [[0.0f32; L]; S];
-    for t in (0..rows.len()).step_by(2) {
-        let (row0, row1) = (&rows[t], &rows[t + 1]);
+    // Window pair p starts at tap 2p: its first S values meet the even tap, the next S the odd.
+    for (pair, w) in row_pairs.iter().zip(window.windows(S + 1).step_by(2)) {
+        let x0: &[f32; S] = w[..S].try_into().expect("window holds S + 1 samples");
+        let x1: &[f32; S] = w[1..].try_into().expect("window holds S + 1 samples");
         for s in 0..S {
-            let (x0, x1) = (window[t + s], window[t + 1 + s]);
             for k in 0..L {
-                even[s][k] += row0[k] * x0;
-                odd[s][k] += row1[k] * x1;
+                even[s][k] += pair[0][k] * x0[s];
+                odd[s][k] += pair[1][k] * x1[s];
             }
         }
     }
