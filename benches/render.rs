@@ -11,7 +11,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use keel::cli::progress::Progress;
 use keel::cli::render::{DEFAULT_BLOCK, configured_params, render_file};
 use keel::cli::wav::{self, Encoding, WavFormat};
-use keel::dsp::signals::{db_to_amplitude, pink_noise};
+use keel::dsp::level::db_to_gain;
+use keel::dsp::signals::pink_noise;
 use keel::preset::ParamTable;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -25,8 +26,8 @@ fn bench_render(c: &mut Criterion) {
     let input = dir.join("programme.wav");
     let output = dir.join("rendered.wav");
     // Pink noise at -14 dBFS RMS keeps the compressor and limiter busy all the way through.
-    let left = pink_noise(1, f64::from(RATE), seconds, db_to_amplitude(-14.0));
-    let right = pink_noise(2, f64::from(RATE), seconds, db_to_amplitude(-14.0));
+    let left = pink_noise(1, f64::from(RATE), seconds, db_to_gain(-14.0));
+    let right = pink_noise(2, f64::from(RATE), seconds, db_to_gain(-14.0));
     let channels: Vec<Vec<f32>> = [left, right].into_iter().map(|c| c.into_iter().map(|x| x as f32).collect()).collect();
     let frames = channels[0].len() as u64;
     wav::write_all(&input, WavFormat { channels: 2, sample_rate: RATE, encoding: Encoding::Int24 }, &channels, false).unwrap();

@@ -9,6 +9,7 @@ use crate::dsp::compressor::{Compressor, CompressorSettings};
 use crate::dsp::delay::DelayLine;
 use crate::dsp::eq::design::BandSettings;
 use crate::dsp::eq::{BANDS, Equalizer};
+use crate::dsp::level::db_to_gain;
 use crate::dsp::limiter::{Limiter, LimiterSettings};
 
 /// Internal chunk for the dry copy used by the bypass crossfade.
@@ -222,8 +223,4 @@ impl Chain {
             right[i] = (wet_r + (dry_r - wet_r) * bypass) as f32;
         }
     }
-}
-
-pub fn db_to_gain(db: f64) -> f64 {
-    10f64.powf(db / 20.0)
 }

@@ -3,7 +3,8 @@
 use super::error::{CliError, CliResult};
 use super::render::parse_format;
 use super::wav::{self, Encoding, WavFormat};
-use crate::dsp::signals::{self, TestSignal, db_to_amplitude};
+use crate::dsp::level::db_to_gain;
+use crate::dsp::signals::{self, TestSignal};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -94,7 +95,7 @@ pub fn generate(args: &GenArgs, rate: f64) -> CliResult<TestSignal> {
     if !(level_db.is_finite() && level_db <= 0.0) {
         return Err(CliError::input(format!("--level must be at most 0 dBFS, got {level_db}")));
     }
-    let level = db_to_amplitude(level_db);
+    let level = db_to_gain(level_db);
     let channels = args.channels.unwrap_or(2);
     if !(1..=2).contains(&channels) {
         return Err(CliError::input(format!("--channels must be 1 or 2, got {channels}")));

@@ -293,7 +293,7 @@ impl Limiter {
 
     pub fn set_params(&mut self, settings: &LimiterSettings) {
         let s = settings.clamped();
-        let db_to_gain = |db: f32| 10f64.powf(f64::from(db) / 20.0);
+        let db_to_gain = |db: f32| crate::dsp::level::db_to_gain(f64::from(db));
         self.drive.set_target(if s.enabled { db_to_gain(s.drive_db) } else { 1.0 });
         self.ceiling.set_target(db_to_gain(s.ceiling_db - DETECTION_MARGIN_DB));
         self.link.set_target(f64::from(s.link));

@@ -10,5 +10,6 @@ pub mod signals;
 pub mod sliding_min;
 pub mod true_peak;
 pub mod k_weighting;
+pub mod level;
 pub mod loudness;
 pub mod targets;

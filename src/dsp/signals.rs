@@ -33,9 +33,6 @@ impl TestSignal {
     }
 }
 
-pub fn db_to_amplitude(db: f64) -> f64 {
-    10f64.powf(db / 20.0)
-}
 
 fn frames_for(seconds: f64, sample_rate: f64) -> usize {
     (seconds * sample_rate).round().max(0.0) as usize
@@ -143,7 +140,7 @@ pub fn tone_segments(sample_rate: f64, segments: &[(f64, Option<f64>)]) -> Vec<f
         let start = out.len();
         elapsed += seconds;
         let end = frames_for(elapsed, sample_rate);
-        let amplitude = level.map_or(0.0, db_to_amplitude);
+        let amplitude = level.map_or(0.0, super::level::db_to_gain);
         out.extend((start..end).map(|n| amplitude * (TAU * EBU_TONE_HZ * n as f64 / sample_rate).sin()));
     }
     out
