@@ -95,6 +95,10 @@ pub struct Chain {
     needs_snap: bool,
     dry: [[f32; CHUNK]; 2],
     non_finite_blocks: u64,
+    /// Over the last `process` call: compressor and limiter gain reduction (dB) and the
+    /// compressor's detector level (dB), for the meters.
+    block_gain_reduction_db: (f32, f32),
+    block_detector_db: f32,
 }
 
 impl Chain {
@@ -111,6 +115,8 @@ impl Chain {
             needs_snap: true,
             dry: [[0.0; CHUNK]; 2],
             non_finite_blocks: 0,
+            block_gain_reduction_db: (0.0, 0.0),
+            block_detector_db: f32::NEG_INFINITY,
         }
     }
 
@@ -168,9 +174,14 @@ impl Chain {
         self.dry_delay.iter_mut().for_each(DelayLine::reset);
     }
 
-    /// Gain reduction of the compressor and the limiter during the last block, in dB.
+    /// Largest gain reduction of the compressor and the limiter during the last block, in dB.
     pub fn gain_reduction_db(&self) -> (f32, f32) {
-        (self.compressor.gain_reduction_db(), self.limiter.gain_reduction_db())
+        self.block_gain_reduction_db
+    }
+
+    /// The compressor's highest detector level in the last block, dB.
+    pub fn compressor_detector_db(&self) -> f32 {
+        self.block_detector_db
     }
 
     pub fn is_smoothing(&self) -> bool {
@@ -186,6 +197,8 @@ impl Chain {
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         let len = left.len().min(right.len());
         let (left, right) = (&mut left[..len], &mut right[..len]);
+        self.block_gain_reduction_db = (0.0, 0.0);
+        self.block_detector_db = f32::NEG_INFINITY;
         if !left.iter().chain(right.iter()).all(|x| x.is_finite()) {
             left.fill(0.0);
             right.fill(0.0);
@@ -207,6 +220,10 @@ impl Chain {
         self.eq.process(left, right);
         self.compressor.process(left, right);
         self.limiter.process(left, right);
+        let (comp_gr, lim_gr) = &mut self.block_gain_reduction_db;
+        *comp_gr = comp_gr.max(self.compressor.gain_reduction_db());
+        *lim_gr = lim_gr.max(self.limiter.gain_reduction_db());
+        self.block_detector_db = self.block_detector_db.max(self.compressor.detector_level_db());
         for i in 0..n {
             let gain = self.out_gain.next();
             let bypass = self.bypass.next();

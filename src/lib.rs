@@ -8,14 +8,18 @@ pub mod editor;
 pub mod meter_values;
 pub mod params;
 pub mod preset;
+pub mod spectrum_tap;
 
 use chain::Chain;
 use dsp::loudness::LoudnessMeter;
-use meter_values::MeterValues;
+use meter_values::{GAIN_HISTORY_INTERVAL, LOUDNESS_HISTORY_INTERVAL, MeterValues};
 use nice_plug::prelude::*;
+use nice_plug_egui::EguiEditorState;
 use params::KeelParams;
+use spectrum_tap::{SpectrumTap, TapPoint};
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 pub struct Keel {
     params: Arc<KeelParams>,
@@ -23,6 +27,14 @@ pub struct Keel {
     sample_rate: Arc<AtomicF32>,
     /// Loudness and gain reduction for the editor.
     meters: Arc<MeterValues>,
+    /// Input and output samples for the editor's analyzer, written only while it is open.
+    spectrum: Arc<SpectrumTap>,
+    editor_state: Arc<EguiEditorState>,
+    /// Samples since the last history entry: short-term loudness, limiter gain reduction.
+    frames_since_loudness_entry: usize,
+    frames_since_gain_entry: usize,
+    /// Largest limiter gain reduction since the last history entry, dB.
+    gain_reduction_since_entry: f32,
     chain: Chain,
     /// BS.1770 meter on the plugin's output (after the limiter and output gain).
     output_meter: LoudnessMeter,
@@ -32,10 +44,16 @@ pub struct Keel {
 
 impl Default for Keel {
     fn default() -> Self {
+        let params = Arc::new(KeelParams::default());
         Self {
-            params: Arc::new(KeelParams::default()),
+            editor_state: editor::editor_state(&params),
+            params,
             sample_rate: Arc::new(AtomicF32::new(48_000.0)),
             meters: Arc::new(MeterValues::default()),
+            spectrum: Arc::new(SpectrumTap::default()),
+            frames_since_loudness_entry: 0,
+            frames_since_gain_entry: 0,
+            gain_reduction_since_entry: 0.0,
             chain: Chain::new(48_000.0),
             output_meter: LoudnessMeter::new(2, 48_000.0),
             mono_scratch: Vec::new(),
@@ -72,7 +90,13 @@ impl Plugin for Keel {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.sample_rate.clone(), self.meters.clone())
+        let shared = editor::EditorShared {
+            params: self.params.clone(),
+            sample_rate: self.sample_rate.clone(),
+            meters: self.meters.clone(),
+            spectrum: self.spectrum.clone(),
+        };
+        editor::create(shared, self.editor_state.clone())
     }
 
     fn activate(
@@ -82,7 +106,7 @@ impl Plugin for Keel {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let sample_rate = f64::from(buffer_config.sample_rate);
-        self.sample_rate.store(buffer_config.sample_rate, std::sync::atomic::Ordering::Relaxed);
+        self.sample_rate.store(buffer_config.sample_rate, Ordering::Relaxed);
         self.chain = Chain::new(sample_rate);
         self.chain.set_settings(&self.params.chain_settings());
         self.mono_scratch = vec![0.0; buffer_config.max_buffer_size as usize];
@@ -104,30 +128,102 @@ impl Plugin for Keel {
         _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         self.chain.set_settings(&self.params.chain_settings());
-        if self.meters.reset_requested.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        if self.meters.reset_requested.swap(false, Ordering::Relaxed) {
             self.output_meter.reset();
+            self.meters.short_term_history.clear();
         }
-        self.output_meter.set_paused(self.meters.paused.load(std::sync::atomic::Ordering::Relaxed));
-        match buffer.as_slice() {
+        self.output_meter.set_paused(self.meters.paused.load(Ordering::Relaxed));
+        let analyze = self.editor_state.is_open();
+        let frames = match buffer.as_slice() {
             [left, right, ..] => {
-                self.chain.process(left, right);
-                self.output_meter.process(&[left, right]);
+                self.process_stereo(left, right, analyze);
+                left.len()
             }
             [mono] => {
                 let n = mono.len().min(self.mono_scratch.len());
-                let scratch = &mut self.mono_scratch[..n];
-                scratch.copy_from_slice(&mono[..n]);
-                self.chain.process(&mut mono[..n], scratch);
-                self.output_meter.process(&[mono]);
+                let (mono, copy) = (&mut mono[..n], &mut self.mono_scratch[..n]);
+                // The chain runs stereo; fed the same signal twice, both outputs are equal.
+                copy.copy_from_slice(mono);
+                publish_peaks(&self.meters.input_peak, mono, mono);
+                if analyze {
+                    self.spectrum.write(TapPoint::Input, mono, mono);
+                }
+                self.chain.process(mono, copy);
+                self.after_chain(mono, None, analyze);
+                n
             }
-            [] => {}
-        }
-        let (compressor_gr, limiter_gr) = self.chain.gain_reduction_db();
-        self.meters.compressor_gr_db.store(f64::from(compressor_gr));
-        self.meters.limiter_gr_db.store(f64::from(limiter_gr));
-        self.meters.publish(&self.output_meter.reading());
+            [] => 0,
+        };
+        self.publish_meters(frames);
         ProcessStatus::Normal
     }
+}
+
+impl Keel {
+    fn process_stereo(&mut self, left: &mut [f32], right: &mut [f32], analyze: bool) {
+        publish_peaks(&self.meters.input_peak, left, right);
+        if analyze {
+            self.spectrum.write(TapPoint::Input, left, right);
+        }
+        self.chain.process(left, right);
+        self.after_chain(left, Some(right), analyze);
+    }
+
+    /// Output meters and the analyzer's output tap, on the chain's output (`right` is None
+    /// for a mono bus).
+    fn after_chain(&mut self, left: &[f32], right: Option<&[f32]>, analyze: bool) {
+        let right_or_mono = right.unwrap_or(left);
+        publish_peaks(&self.meters.output_peak, left, right_or_mono);
+        if analyze {
+            self.spectrum.write(TapPoint::Output, left, right_or_mono);
+            self.spectrum.commit(left.len());
+        }
+        match right {
+            Some(right) => self.output_meter.process(&[left, right]),
+            None => self.output_meter.process(&[left]),
+        }
+    }
+
+    /// Loudness, gain reduction and the histories, once per block.
+    fn publish_meters(&mut self, frames: usize) {
+        let meters = &self.meters;
+        let (compressor_gr, limiter_gr) = self.chain.gain_reduction_db();
+        meters.compressor_gr_db.store(f64::from(compressor_gr));
+        meters.limiter_gr_db.store(f64::from(limiter_gr));
+        meters.compressor_gr_peak_db.accumulate(f64::from(compressor_gr));
+        meters.limiter_gr_peak_db.accumulate(f64::from(limiter_gr));
+        meters.compressor_detector_db.store(f64::from(self.chain.compressor_detector_db()));
+        let reading = self.output_meter.reading();
+        meters.publish(&reading);
+
+        // One history entry per elapsed interval; a block longer than that repeats its value.
+        let sample_rate = self.chain.sample_rate();
+        let gain_interval = ((GAIN_HISTORY_INTERVAL * sample_rate).round() as usize).max(1);
+        self.gain_reduction_since_entry = self.gain_reduction_since_entry.max(limiter_gr);
+        self.frames_since_gain_entry += frames;
+        if self.frames_since_gain_entry >= gain_interval {
+            while self.frames_since_gain_entry >= gain_interval {
+                meters.limiter_gr_history.push(f64::from(self.gain_reduction_since_entry));
+                self.frames_since_gain_entry -= gain_interval;
+            }
+            self.gain_reduction_since_entry = 0.0;
+        }
+        if !meters.paused.load(Ordering::Relaxed) {
+            let loudness_interval = ((LOUDNESS_HISTORY_INTERVAL * sample_rate).round() as usize).max(1);
+            self.frames_since_loudness_entry += frames;
+            while self.frames_since_loudness_entry >= loudness_interval {
+                meters.short_term_history.push(reading.short_term);
+                self.frames_since_loudness_entry -= loudness_interval;
+            }
+        }
+    }
+}
+
+/// Sample peaks of a block into the editor's peak holds.
+fn publish_peaks(holds: &[meter_values::MaxSinceRead; 2], left: &[f32], right: &[f32]) {
+    let peak = |x: &[f32]| x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    holds[0].accumulate(f64::from(peak(left)));
+    holds[1].accumulate(f64::from(peak(right)));
 }
 
 impl ClapPlugin for Keel {

@@ -7,6 +7,8 @@ use crate::dsp::limiter::{self as lim, LimiterSettings};
 use crate::dsp::eq::BANDS;
 use crate::dsp::eq::design::{self as eq, BandSettings, FilterKind, Placement};
 use nice_plug::prelude::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Default band frequencies: spread over the spectrum so a fresh band lands somewhere useful.
 pub const DEFAULT_BAND_FREQS: [f32; BANDS] = [40.0, 120.0, 300.0, 800.0, 2000.0, 5000.0, 10_000.0, 16_000.0];
@@ -388,6 +390,10 @@ pub struct KeelParams {
     pub out_gain: FloatParam,
     #[id = "bypass"]
     pub bypass: BoolParam,
+
+    /// The editor's logical size, saved with the plugin's state (width << 32 | height).
+    #[persist = "editor-size"]
+    pub editor_size: Arc<AtomicU64>,
 }
 
 impl Default for KeelParams {
@@ -407,11 +413,33 @@ impl Default for KeelParams {
                 .with_unit(" dB")
                 .with_step_size(0.01),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
+            editor_size: Arc::new(AtomicU64::new(pack_size(
+                crate::editor::DEFAULT_WIDTH,
+                crate::editor::DEFAULT_HEIGHT,
+            ))),
         }
     }
 }
 
+fn pack_size(width: u32, height: u32) -> u64 {
+    (u64::from(width) << 32) | u64::from(height)
+}
+
 impl KeelParams {
+    /// The editor size saved with the state, in logical pixels, kept within the editor's limits.
+    pub fn editor_size(&self) -> (u32, u32) {
+        let packed = self.editor_size.load(Ordering::Relaxed);
+        let (width, height) = ((packed >> 32) as u32, packed as u32);
+        (
+            width.clamp(crate::editor::MIN_WIDTH, crate::editor::MAX_WIDTH),
+            height.clamp(crate::editor::MIN_HEIGHT, crate::editor::MAX_HEIGHT),
+        )
+    }
+
+    pub fn set_editor_size(&self, width: u32, height: u32) {
+        self.editor_size.store(pack_size(width, height), Ordering::Relaxed);
+    }
+
     pub fn bands(&self) -> [&BandParams; BANDS] {
         [&self.band1, &self.band2, &self.band3, &self.band4, &self.band5, &self.band6, &self.band7, &self.band8]
     }

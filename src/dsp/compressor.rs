@@ -147,6 +147,9 @@ pub struct Compressor {
     /// Fully linked: only the left smoother runs; the right one is logically its copy.
     right_follows_left: bool,
     gain_reduction_db: f32,
+    /// Highest detector power of either channel in the current block (for the editor's dot).
+    block_detector_power: f64,
+    detector_level_db: f32,
 }
 
 impl Compressor {
@@ -178,6 +181,8 @@ impl Compressor {
             idle: false,
             right_follows_left: false,
             gain_reduction_db: 0.0,
+            block_detector_power: 0.0,
+            detector_level_db: f32::NEG_INFINITY,
         };
         this.set_params(&settings);
         // The caller's first settings apply at once too.
@@ -201,6 +206,12 @@ impl Compressor {
     /// Largest gain reduction of the wet path during the last block, in dB (>= 0).
     pub fn gain_reduction_db(&self) -> f32 {
         self.gain_reduction_db
+    }
+
+    /// Highest detector level (peak or RMS, after the side-chain filter) in the last block, dB;
+    /// negative infinity while the compressor is off.
+    pub fn detector_level_db(&self) -> f32 {
+        self.detector_level_db
     }
 
     /// Clears all signal state; the next `set_params` applies without ramping.
@@ -299,6 +310,7 @@ impl Compressor {
             right.fill(0.0);
         }
         let mut max_reduction = 0.0f64;
+        self.block_detector_power = 0.0;
         let mut i = 0;
         while i < frames {
             if !self.idle && !self.settings.enabled && !self.mix.is_ramping() {
@@ -335,6 +347,11 @@ impl Compressor {
             filters.iter_mut().for_each(DetectorFilter::flush_denormals);
         }
         self.gain_reduction_db = max_reduction as f32;
+        self.detector_level_db = if self.block_detector_power > 0.0 {
+            (10.0 * self.block_detector_power.log10()) as f32
+        } else {
+            f32::NEG_INFINITY
+        };
     }
 
     /// One frame; returns the larger of the two channels' gain reductions in dB.
@@ -363,6 +380,7 @@ impl Compressor {
         let mode = self.settings.detector;
         let power_l = self.level[0].power(mode, side_l);
         let power_r = self.level[1].power(mode, side_r);
+        self.block_detector_power = self.block_detector_power.max(power_l.max(power_r));
         let release_keep = if self.settings.auto_release {
             let scale = self.crest.release_scale((side_l * side_l).max(side_r * side_r));
             // keep = exp(-1/(tau*scale*fs)) = release_keep^(1/scale)

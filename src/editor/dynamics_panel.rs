@@ -1,13 +1,18 @@
 //! Compressor and limiter controls, each with its live gain reduction, and the output stage.
 
-use crate::meter_values::MeterValues;
-use crate::params::KeelParams;
+use super::EditorShared;
+use super::widgets::ParamControl;
 use nice_plug::prelude::*;
-use nice_plug_egui::widgets::ParamSlider;
 
-const SLIDER_WIDTH: f32 = 48.0;
+const SLIDER_WIDTH: f32 = 72.0;
 
-pub fn show(ui: &mut egui::Ui, params: &KeelParams, setter: &ParamSetter, meters: &MeterValues) {
+/// GUI-side state of the dynamics panel.
+#[derive(Default)]
+pub struct DynamicsState {}
+
+pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, _state: &mut DynamicsState) {
+    let params = &shared.params;
+    let meters = &shared.meters;
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             let gr = meters.compressor_gr_db.load().max(0.0);
@@ -55,7 +60,7 @@ pub fn show(ui: &mut egui::Ui, params: &KeelParams, setter: &ParamSetter, meters
 }
 
 fn add<P: Param>(ui: &mut egui::Ui, param: &P, setter: &ParamSetter) {
-    ui.add(ParamSlider::for_param(param, setter).with_width(SLIDER_WIDTH));
+    ui.add(ParamControl::new(param, setter).width(SLIDER_WIDTH));
 }
 
 /// Label/control pairs, `per_row` pairs per row.

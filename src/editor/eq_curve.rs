@@ -1,9 +1,16 @@
 //! The EQ curve: log-frequency axis from 10 Hz to Nyquist, a dB grid, each band's curve in its
 //! colour and the combined curve, all from the exact digital response.
 
+use super::EditorShared;
 use crate::dsp::eq::{self, BANDS};
-use crate::params::KeelParams;
 use egui::{self, Color32, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
+use nice_plug::prelude::ParamSetter;
+
+/// GUI-side state of the EQ curve and band controls.
+#[derive(Default)]
+pub struct CurveState {
+    pub selected_band: usize,
+}
 
 const DB_RANGE: f32 = 24.0;
 const MIN_FREQ: f64 = 10.0;
@@ -38,7 +45,10 @@ impl Axes {
     }
 }
 
-pub fn show(ui: &mut egui::Ui, params: &KeelParams, sample_rate: f64, selected: &mut usize) {
+pub fn show(ui: &mut egui::Ui, shared: &EditorShared, _setter: &ParamSetter, state: &mut CurveState) {
+    let params = &shared.params;
+    let sample_rate = shared.sample_rate();
+    let selected = &mut state.selected_band;
     let size = Vec2::new(ui.available_width(), 300.0);
     let (response, painter) = ui.allocate_painter(size, Sense::click());
     let axes = Axes { rect: response.rect, max_freq: 0.5 * sample_rate };

@@ -1,16 +1,17 @@
 //! The band controls: one column per band, every parameter with its slider and readout.
 
-use super::eq_curve::BAND_COLOURS;
+use super::EditorShared;
+use super::eq_curve::{BAND_COLOURS, CurveState};
+use super::widgets::ParamControl;
 use crate::dsp::eq::BANDS;
-use crate::params::KeelParams;
-use nice_plug::prelude::*;
 use egui::{self, RichText};
-use nice_plug_egui::widgets::ParamSlider;
+use nice_plug::prelude::*;
 
-const COLUMN_WIDTH: f32 = 34.0;
+const COLUMN_WIDTH: f32 = 76.0;
 
-pub fn show(ui: &mut egui::Ui, params: &KeelParams, setter: &ParamSetter, selected: &mut usize) {
-    let bands = params.bands();
+pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, state: &mut CurveState) {
+    let bands = shared.params.bands();
+    let selected = &mut state.selected_band;
     egui::Grid::new("eq_bands").spacing([4.0, 4.0]).show(ui, |ui| {
         ui.label("");
         for band in 0..BANDS {
@@ -33,7 +34,7 @@ pub fn show(ui: &mut egui::Ui, params: &KeelParams, setter: &ParamSetter, select
 fn row<P: Param>(ui: &mut egui::Ui, label: &str, params: [&P; BANDS], setter: &ParamSetter) {
     ui.label(label);
     for param in params {
-        ui.add(ParamSlider::for_param(param, setter).with_width(COLUMN_WIDTH));
+        ui.add(ParamControl::new(param, setter).width(COLUMN_WIDTH));
     }
     ui.end_row();
 }

@@ -1,70 +1,140 @@
-//! The egui editor. One file per panel; this one builds the window and lays the panels out.
+//! The egui editor. One file per panel; this one builds the window, holds what the panels share
+//! and lays them out. `KeelUi` draws everything from a `ParamSetter`, so tests can drive the same
+//! UI headless with their own `GuiContext`.
 
 mod dynamics_panel;
 mod eq_curve;
 mod eq_panel;
-mod loudness_strip;
+mod loudness_panel;
+mod preset_bar;
+pub mod widgets;
 
 use crate::meter_values::MeterValues;
-
 use crate::params::KeelParams;
+use crate::spectrum_tap::SpectrumTap;
+use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
+use nice_plug_egui::resizable_window::ResizableWindow;
 use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-pub const DEFAULT_WIDTH: u32 = 1040;
-pub const DEFAULT_HEIGHT: u32 = 720;
+pub use dynamics_panel::DynamicsState;
+pub use eq_curve::CurveState;
+pub use loudness_panel::LoudnessState;
+pub use preset_bar::PresetState;
 
-pub struct KeelEditor {
-    params: Arc<KeelParams>,
-    sample_rate: Arc<AtomicF32>,
-    meters: Arc<MeterValues>,
-    gui_context: Option<nice_plug::context::gui::GuiContext>,
-    selected_band: usize,
+pub const DEFAULT_WIDTH: u32 = 1180;
+pub const DEFAULT_HEIGHT: u32 = 800;
+pub const MIN_WIDTH: u32 = 980;
+pub const MIN_HEIGHT: u32 = 680;
+pub const MAX_WIDTH: u32 = 3840;
+pub const MAX_HEIGHT: u32 = 2160;
+
+/// What the audio side shares with the editor.
+#[derive(Clone)]
+pub struct EditorShared {
+    pub params: Arc<KeelParams>,
+    pub sample_rate: Arc<AtomicF32>,
+    pub meters: Arc<MeterValues>,
+    pub spectrum: Arc<SpectrumTap>,
 }
 
-pub fn create(
-    params: Arc<KeelParams>,
-    sample_rate: Arc<AtomicF32>,
-    meters: Arc<MeterValues>,
-) -> Option<EguiEditor<KeelEditor>> {
-    let state = EguiEditorState::from_size(
-        nice_plug::editor::dpi::LogicalSize::new(DEFAULT_WIDTH, DEFAULT_HEIGHT),
-        1.0,
-    );
-    let app = KeelEditor { params, sample_rate, meters, gui_context: None, selected_band: 0 };
-    nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), EguiNiceSettings::new(), app)
+impl EditorShared {
+    pub fn sample_rate(&self) -> f64 {
+        f64::from(self.sample_rate.load(Ordering::Relaxed))
+    }
+}
+
+/// The whole editor's contents and the GUI-side state of its panels.
+#[derive(Default)]
+pub struct KeelUi {
+    pub curve: CurveState,
+    pub dynamics: DynamicsState,
+    pub loudness: LoudnessState,
+    pub presets: PresetState,
+}
+
+impl KeelUi {
+    pub fn show(&mut self, ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter) {
+        // Meters move without user input: repaint at a steady rate while open.
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(33));
+        egui::Frame::NONE.inner_margin(8.0).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading(egui::RichText::new("Keel").strong());
+                ui.add_space(16.0);
+                preset_bar::show(ui, shared, setter, &mut self.presets);
+            });
+            ui.add_space(4.0);
+            let right_width = (ui.available_width() * 0.3).clamp(300.0, 420.0);
+            ui.horizontal_top(|ui| {
+                let left_width = ui.available_width() - right_width - 8.0;
+                ui.vertical(|ui| {
+                    ui.set_width(left_width);
+                    eq_curve::show(ui, shared, setter, &mut self.curve);
+                    ui.add_space(6.0);
+                    eq_panel::show(ui, shared, setter, &mut self.curve);
+                });
+                ui.separator();
+                ui.vertical(|ui| {
+                    ui.set_width(ui.available_width());
+                    loudness_panel::show(ui, shared, &mut self.loudness);
+                });
+            });
+            ui.separator();
+            dynamics_panel::show(ui, shared, setter, &mut self.dynamics);
+        });
+    }
+}
+
+pub struct KeelEditor {
+    shared: EditorShared,
+    gui_context: Option<GuiContext>,
+    ui: KeelUi,
+}
+
+/// The editor's window state: its size starts from the one saved with the plugin's state.
+pub fn editor_state(params: &KeelParams) -> Arc<EguiEditorState> {
+    let (width, height) = params.editor_size();
+    EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(width, height), 1.0)
+}
+
+pub fn create(shared: EditorShared, state: Arc<EguiEditorState>) -> Option<EguiEditor<KeelEditor>> {
+    let app = KeelEditor { shared, gui_context: None, ui: KeelUi::default() };
+    let settings = EguiNiceSettings::new().with_resize_hint(nice_plug::editor::ResizeHint {
+        can_resize: true,
+        ..Default::default()
+    });
+    nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), settings, app)
 }
 
 impl NiceEguiApp for KeelEditor {
     fn build(
         &mut self,
-        _egui_ctx: egui::Context,
-        nice_gui_ctx: nice_plug::context::gui::GuiContext,
+        egui_ctx: egui::Context,
+        nice_gui_ctx: GuiContext,
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         self.gui_context = Some(nice_gui_ctx);
+        // A state loaded after the window state was made may carry another size.
+        let (width, height) = self.shared.params.editor_size();
+        egui_ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(egui::vec2(width as f32, height as f32)));
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
         let Some(gui) = self.gui_context.clone() else { return };
         let setter = gui.param_setter();
-        let sample_rate = f64::from(self.sample_rate.load(std::sync::atomic::Ordering::Relaxed));
-        // Meters move without user input: repaint at a steady rate while open.
-        ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
-        egui::Frame::NONE.inner_margin(8.0).show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Keel");
-                ui.add_space(24.0);
-                loudness_strip::show(ui, &self.meters);
-            });
-            eq_curve::show(ui, &self.params, sample_rate, &mut self.selected_band);
-            ui.add_space(6.0);
-            eq_panel::show(ui, &self.params, &setter, &mut self.selected_band);
-            ui.separator();
-            dynamics_panel::show(ui, &self.params, &setter, &self.meters);
+        let min = egui::vec2(MIN_WIDTH as f32, MIN_HEIGHT as f32);
+        let max = egui::vec2(MAX_WIDTH as f32, MAX_HEIGHT as f32);
+        ResizableWindow::new("keel-editor").min_size(min).max_size(max).show(ui, |ui| {
+            self.ui.show(ui, &self.shared, &setter);
         });
+    }
+
+    fn resized(&mut self, new_size: nice_plug_egui::baseview::WindowSize) {
+        let logical = new_size.logical;
+        self.shared.params.set_editor_size(logical.width.round() as u32, logical.height.round() as u32);
     }
 
     fn editor_closed(&mut self) {

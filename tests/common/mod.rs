@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod gui;
+
 /// Runs `f` with allocation forbidden. In test builds (debug assertions on) the plugin framework
 /// installs an allocator that aborts the process when something allocates inside this scope, so
 /// an allocation on the audio path fails the test.

@@ -1,7 +1,7 @@
-//! The loudness readouts at the top of the editor: momentary, short-term, integrated, loudness
+//! The loudness panel: momentary, short-term, integrated, loudness
 //! range and true peak of the plugin's output, with the maximum holds, pause and reset.
 
-use crate::meter_values::MeterValues;
+use super::EditorShared;
 use egui::{Color32, RichText};
 use std::sync::atomic::Ordering;
 
@@ -9,7 +9,12 @@ fn lufs(value: f64) -> String {
     if value.is_finite() { format!("{value:.1}") } else { "--".into() }
 }
 
-pub fn show(ui: &mut egui::Ui, meters: &MeterValues) {
+/// GUI-side state of the loudness panel.
+#[derive(Default)]
+pub struct LoudnessState {}
+
+pub fn show(ui: &mut egui::Ui, shared: &EditorShared, _state: &mut LoudnessState) {
+    let meters = &shared.meters;
     let r = meters.reading();
     let item = |ui: &mut egui::Ui, label: &str, value: String, unit: &str| {
         ui.label(RichText::new(label).color(Color32::from_gray(150)));
