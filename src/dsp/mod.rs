@@ -7,6 +7,7 @@ pub mod eq;
 pub mod limiter;
 pub mod rng;
 pub mod signals;
+pub mod spectrum;
 pub mod sliding_min;
 pub mod true_peak;
 pub mod k_weighting;
