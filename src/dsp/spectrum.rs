@@ -138,6 +138,12 @@ impl SpectrumAnalyzer {
         self.frames_analyzed > 0
     }
 
+    /// Makes the next frame set the smoothed levels and peaks directly (after a pause, when
+    /// easing in from the old frame would show stale audio).
+    pub fn restart_smoothing(&mut self) {
+        self.frames_analyzed = 0;
+    }
+
     /// Lays out `count` columns with log-spaced centres from `min_freq` to `max_freq` (column
     /// `i` at `min * (max/min)^((i + 0.5) / count)`, one per pixel column of a plot). Does
     /// nothing when the layout is unchanged; a new layout restarts the smoothing and peaks.
