@@ -141,9 +141,14 @@ impl Equalizer {
         let len = left.len().min(right.len());
         let mut pos = 0;
         while pos < len {
-            let run = self.until_tick.min(len - pos);
+            // Settings only move at ticks and targets only change between calls, so a steady
+            // EQ stays steady for the whole call; its ticks just schedule the denormal flush.
+            let steady = !self.is_smoothing();
+            let run = if steady { self.frames_to_flush() } else { self.until_tick }.min(len - pos);
             let (l, r) = (&mut left[pos..pos + run], &mut right[pos..pos + run]);
-            if self.fade_pos < self.fade_len {
+            if steady {
+                self.current.process_block(l, r);
+            } else if self.fade_pos < self.fade_len {
                 self.run_fading(l, r);
             } else {
                 for (l, r) in l.iter_mut().zip(r.iter_mut()) {
@@ -152,12 +157,24 @@ impl Equalizer {
                 }
             }
             pos += run;
-            self.until_tick -= run;
-            if self.until_tick == 0 {
-                self.until_tick = TICK;
-                self.on_tick();
-            }
+            self.advance_clock(run);
         }
+    }
+
+    /// Frames until the tick that flushes denormal state.
+    fn frames_to_flush(&self) -> usize {
+        let ticks_after_next = FLUSH_EVERY_TICKS - 1 - self.ticks % FLUSH_EVERY_TICKS;
+        self.until_tick + ticks_after_next as usize * TICK
+    }
+
+    /// Moves the tick clock on by `frames`, running every tick it passes.
+    fn advance_clock(&mut self, mut frames: usize) {
+        while frames >= self.until_tick {
+            frames -= self.until_tick;
+            self.until_tick = TICK;
+            self.on_tick();
+        }
+        self.until_tick -= frames;
     }
 
     fn run_fading(&mut self, left: &mut [f32], right: &mut [f32]) {
