@@ -435,6 +435,85 @@ impl Preset {
     }
 }
 
+/// The factory presets in `presets/`, compiled in so the editor lists them without the files:
+/// (file stem, display name, JSON text).
+pub const FACTORY_PRESETS: &[(&str, &str, &str)] = &[
+    ("bus_glue", "Bus glue", include_str!("../presets/bus_glue.json")),
+    ("streaming_master", "Streaming master", include_str!("../presets/streaming_master.json")),
+    ("broadcast_r128", "Broadcast R128", include_str!("../presets/broadcast_r128.json")),
+    ("transparent_limiter", "Transparent limiter", include_str!("../presets/transparent_limiter.json")),
+];
+
+/// Environment variable that overrides the user preset folder (tests, portable setups).
+pub const PRESET_DIR_ENV: &str = "KEEL_PRESET_DIR";
+
+/// The folder the editor saves user presets to and lists them from:
+/// `$KEEL_PRESET_DIR` when set; otherwise on Windows `%APPDATA%\Keel\presets`, on macOS
+/// `~/Library/Application Support/Keel/presets`, elsewhere `$XDG_CONFIG_HOME/keel/presets`
+/// (when that is an absolute path) or `~/.config/keel/presets`. `None` when none of these
+/// variables is set.
+pub fn user_preset_dir() -> Option<std::path::PathBuf> {
+    user_preset_dir_from(|name| std::env::var_os(name))
+}
+
+/// [`user_preset_dir`] with the environment passed in, so the rules can be tested.
+pub fn user_preset_dir_from(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    let set = |name: &str| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = set(PRESET_DIR_ENV) {
+        return Some(dir);
+    }
+    if cfg!(windows) {
+        return set("APPDATA").map(|d| d.join("Keel").join("presets"));
+    }
+    if cfg!(target_os = "macos") {
+        return set("HOME").map(|d| d.join("Library/Application Support/Keel/presets"));
+    }
+    // XDG: a relative XDG_CONFIG_HOME is invalid and must be ignored.
+    if let Some(config) = set("XDG_CONFIG_HOME").filter(|d| d.is_absolute()) {
+        return Some(config.join("keel").join("presets"));
+    }
+    set("HOME").map(|d| d.join(".config").join("keel").join("presets"))
+}
+
+/// The `*.json` files in `dir`, sorted by name (case-insensitive). A missing folder is an
+/// empty list, not an error: nothing has been saved yet.
+pub fn list_preset_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, PresetError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(PresetError::Io(format!("cannot list presets in {}: {e}", dir.display()))),
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json")))
+        .collect();
+    files.sort_by_key(|path| path.file_name().map(|n| n.to_string_lossy().to_lowercase()));
+    Ok(files)
+}
+
+/// Checks a user-typed preset name and gives the file name it is saved under. Names are
+/// kept as typed (spaces included); anything that could leave the folder or that file systems
+/// refuse is rejected with the reason.
+pub fn preset_file_name(name: &str) -> Result<String, PresetError> {
+    let name = name.trim();
+    let refuse = |why: &str| Err(PresetError::Format(format!("preset name {why}")));
+    if name.is_empty() {
+        return refuse("is empty");
+    }
+    if name.chars().count() > 100 {
+        return refuse("is longer than 100 characters");
+    }
+    if name.starts_with('.') {
+        return refuse("must not start with a dot");
+    }
+    if let Some(bad) = name.chars().find(|c| c.is_control() || "/\\:*?\"<>|".contains(*c)) {
+        return refuse(&format!("must not contain '{}'", bad.escape_default()));
+    }
+    Ok(format!("{name}.json"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,5 +581,38 @@ mod tests {
         assert_eq!(unknown, PresetError::UnknownParam("zz".into()));
         let wrong_type = Preset::from_json_str(r#"{"keel_preset": 1, "params": {"eq1_on": 1}}"#, &table).unwrap_err();
         assert!(matches!(wrong_type, PresetError::BadValue { .. }));
+    }
+
+    #[test]
+    fn factory_presets_parse() {
+        let table = ParamTable::new();
+        for (stem, _, text) in FACTORY_PRESETS {
+            Preset::from_json_str(text, &table).unwrap_or_else(|e| panic!("{stem}: {e}"));
+        }
+    }
+
+    #[test]
+    fn user_preset_dir_follows_override_then_platform_rules() {
+        use std::ffi::OsString;
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| OsString::from(v))
+        };
+        let dir = user_preset_dir_from(env(&[("KEEL_PRESET_DIR", "/tmp/p"), ("HOME", "/home/u")]));
+        assert_eq!(dir.unwrap(), std::path::PathBuf::from("/tmp/p"));
+        assert_eq!(user_preset_dir_from(env(&[])), None);
+        if cfg!(all(unix, not(target_os = "macos"))) {
+            let xdg = user_preset_dir_from(env(&[("XDG_CONFIG_HOME", "/cfg"), ("HOME", "/home/u")]));
+            assert_eq!(xdg.unwrap(), std::path::PathBuf::from("/cfg/keel/presets"));
+            let relative = user_preset_dir_from(env(&[("XDG_CONFIG_HOME", "cfg"), ("HOME", "/home/u")]));
+            assert_eq!(relative.unwrap(), std::path::PathBuf::from("/home/u/.config/keel/presets"));
+        }
+    }
+
+    #[test]
+    fn preset_names_that_could_escape_the_folder_are_refused() {
+        assert_eq!(preset_file_name("  My Master ").unwrap(), "My Master.json");
+        for bad in ["", "  ", "../x", "a/b", "a\\b", ".hidden", "a:b", "tab\there"] {
+            assert!(preset_file_name(bad).is_err(), "{bad:?} should be refused");
+        }
     }
 }
