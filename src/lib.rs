@@ -9,6 +9,7 @@ pub mod meter_values;
 pub mod params;
 pub mod preset;
 pub mod spectrum_tap;
+pub mod state_compat;
 
 use chain::Chain;
 use dsp::loudness::LoudnessMeter;
@@ -87,6 +88,10 @@ impl Plugin for Keel {
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        state_compat::filter_state(state);
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
