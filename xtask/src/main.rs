@@ -92,11 +92,13 @@ fn test(extra: &[String]) -> Result<(), String> {
     let root = workspace_root();
     bundle(&["keel".into(), "--release".into()])?;
     let clap_bundle = bundled_dir().join("Keel.clap");
+    let vst3_bundle = bundled_dir().join("Keel.vst3");
     let _display = system::VirtualDisplay::start()?;
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo
         .current_dir(&root)
         .env("KEEL_CLAP_BUNDLE", &clap_bundle)
+        .env("KEEL_VST3_BUNDLE", &vst3_bundle)
         .args(["test", "--workspace", "--all-targets"])
         .args(extra);
     println!("xtask: running {cargo:?}");
@@ -108,6 +110,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(&root)
         .env("KEEL_CLAP_BUNDLE", &clap_bundle)
+        .env("KEEL_VST3_BUNDLE", &vst3_bundle)
         .args(["test", "--workspace", "--doc"])
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
