@@ -165,10 +165,16 @@ fn preset_bar_loads_through_gestures_and_saves_files_keel_reads() {
     harness.run_steps(2);
     assert!(host.take().is_empty());
 
+    // Saving without typing a name (hosts may keep the keyboard) picks a free one.
+    click(&mut harness, "Save");
+    assert!(dir.join("Preset 1.json").is_file());
+    std::fs::remove_file(dir.join("Preset 1.json")).unwrap();
+    assert!(host.take().is_empty(), "saving must not touch any parameter");
+
     // Load a factory preset from the list.
     let table = ParamTable::new();
     let (_, name, text) = FACTORY_PRESETS.iter().find(|(stem, _, _)| *stem == "streaming_master").unwrap();
-    choose(&mut harness, "choose...", name);
+    choose(&mut harness, "Preset 1", name);
     let gestures = host.take();
     let set = assert_gestures_well_formed(&gestures, &host);
     let all: HashSet<String> = table.entries().iter().map(|info| info.id.clone()).collect();

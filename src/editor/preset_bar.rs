@@ -117,6 +117,10 @@ impl PresetState {
         let dir = self.user_dir.clone().ok_or_else(|| {
             PresetError::Io("no user preset folder: set HOME (or APPDATA), or KEEL_PRESET_DIR".into())
         })?;
+        if self.name.trim().is_empty() {
+            // Some hosts keep keyboard input from plugin windows: saving must work untyped.
+            self.name = (1..).map(|n| format!("Preset {n}")).find(|name| !dir.join(format!("{name}.json")).exists()).unwrap_or_default();
+        }
         let path = dir.join(preset::preset_file_name(&self.name)?);
         if path.exists() && self.confirm_overwrite.as_ref() != Some(&path) {
             self.confirm_overwrite = Some(path);
@@ -217,7 +221,7 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, stat
 
 fn save_hint(state: &PresetState) -> String {
     match &state.user_dir {
-        Some(dir) => format!("Save every parameter as a preset in {}", dir.display()),
+        Some(dir) => format!("Save every parameter as a preset in {} (no name: \"Preset N\")", dir.display()),
         None => "No user preset folder (set HOME, APPDATA or KEEL_PRESET_DIR)".into(),
     }
 }
