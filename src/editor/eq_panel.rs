@@ -21,12 +21,13 @@ const MARGIN: f32 = 3.0;
 pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, state: &mut CurveState) {
     let bands = shared.params.bands();
     let spare = ui.available_width() - LABEL_WIDTH - COLUMN_GAP * BANDS as f32;
-    let control_width = (spare / BANDS as f32 - 2.0 * MARGIN).clamp(56.0, 110.0);
+    let control_width = (spare / BANDS as f32 - 2.0 * (MARGIN + 1.0)).clamp(56.0, 110.0);
     ui.horizontal_top(|ui| {
         ui.spacing_mut().item_spacing = Vec2::new(COLUMN_GAP, ROW_GAP);
         ui.vertical(|ui| {
             ui.set_width(LABEL_WIDTH);
-            ui.add_space(MARGIN + HEADER_HEIGHT + ROW_GAP);
+            // The frame's stroke adds a point to its margin.
+            ui.add_space(MARGIN + 1.0 + HEADER_HEIGHT + ROW_GAP);
             for label in ROWS {
                 ui.allocate_ui_with_layout(
                     Vec2::new(LABEL_WIDTH, CONTROL_HEIGHT),
@@ -60,26 +61,30 @@ fn band_column(
         .stroke(egui::Stroke::new(1.0, if selected { colour.gamma_multiply(0.8) } else { Color32::from_gray(44) }));
     frame
         .show(ui, |ui| {
-            ui.spacing_mut().item_spacing.y = ROW_GAP;
-            ui.set_width(control_width);
-            let enabled = params.on.value();
-            let name = RichText::new(format!("Band {}", band + 1))
-                .size(12.0)
-                .strong()
-                .color(if enabled { colour } else { colour.gamma_multiply(0.55) });
-            let header = ui.add_sized(Vec2::new(control_width, HEADER_HEIGHT), egui::Button::selectable(selected, name));
+            ui.vertical(|ui| {
+                ui.spacing_mut().item_spacing.y = ROW_GAP;
+                ui.set_width(control_width);
+                let enabled = params.on.value();
+                let name = RichText::new(format!("Band {}", band + 1))
+                    .size(12.0)
+                    .strong()
+                    .color(if enabled { colour } else { colour.gamma_multiply(0.55) });
+                let fill = if selected { colour.gamma_multiply(0.16) } else { Color32::TRANSPARENT };
+                let header = ui.add_sized(Vec2::new(control_width, HEADER_HEIGHT), egui::Button::new(name).fill(fill));
 
-            let kind: FilterKind = params.kind.value().into();
-            let controls = [
-                ui.add(ParamControl::new(&params.on, setter).width(control_width).accent(colour.gamma_multiply(0.8))),
-                ui.add(ParamControl::new(&params.kind, setter).width(control_width)),
-                ui.add(ParamControl::new(&params.freq, setter).width(control_width).accent(colour)),
-                ui.add_enabled(kind.uses_gain(), ParamControl::new(&params.gain, setter).width(control_width).accent(colour)),
-                ui.add_enabled(kind.uses_q(), ParamControl::new(&params.q, setter).width(control_width).accent(colour)),
-                ui.add_enabled(kind.uses_slope(), ParamControl::new(&params.slope, setter).width(control_width)),
-                ui.add(ParamControl::new(&params.place, setter).width(control_width)),
-            ];
-            header.clicked() || controls.iter().any(|r| r.clicked() || r.drag_started() || r.secondary_clicked())
+                let kind: FilterKind = params.kind.value().into();
+                let controls = [
+                    ui.add(ParamControl::new(&params.on, setter).width(control_width).accent(colour.gamma_multiply(0.8))),
+                    ui.add(ParamControl::new(&params.kind, setter).width(control_width)),
+                    ui.add(ParamControl::new(&params.freq, setter).width(control_width).accent(colour)),
+                    ui.add_enabled(kind.uses_gain(), ParamControl::new(&params.gain, setter).width(control_width).accent(colour)),
+                    ui.add_enabled(kind.uses_q(), ParamControl::new(&params.q, setter).width(control_width).accent(colour)),
+                    ui.add_enabled(kind.uses_slope(), ParamControl::new(&params.slope, setter).width(control_width)),
+                    ui.add(ParamControl::new(&params.place, setter).width(control_width)),
+                ];
+                header.clicked() || controls.iter().any(|r| r.clicked() || r.drag_started() || r.secondary_clicked())
+            })
+            .inner
         })
         .inner
 }
