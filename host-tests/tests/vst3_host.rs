@@ -1,7 +1,7 @@
 //! Loads the built `Keel.vst3` through the VST3 interfaces (IPluginFactory, IComponent,
 //! IAudioProcessor, IEditController) and checks that it renders exactly what the CLAP build
-//! renders with the same settings, set either through the edit controller or by loading the
-//! CLAP build's saved state.
+//! renders with the same settings, set through the edit controller, by loading the CLAP build's
+//! saved state, or as parameter changes passed to `process`.
 //!
 //! The bundle comes from `KEEL_VST3_BUNDLE` (set by `cargo xtask test`), or else
 //! `<workspace>/target/bundled/Keel.vst3`. A missing bundle is a failure, never a skip.
@@ -20,7 +20,8 @@ use vst3::Steinberg::Vst::SpeakerArr::kStereo;
 use vst3::Steinberg::Vst::SymbolicSampleSizes_::kSample32;
 use vst3::Steinberg::Vst::{
     AudioBusBuffers, AudioBusBuffers__type0, IAudioProcessor, IAudioProcessorTrait, IComponent, IComponentTrait,
-    IEditController, IEditControllerTrait, ParameterInfo, ProcessData, ProcessSetup, SpeakerArrangement, String128,
+    IEditController, IEditControllerTrait, IParamValueQueue, IParamValueQueueTrait, IParameterChanges,
+    IParameterChangesTrait, ParamID, ParamValue, ParameterInfo, ProcessData, ProcessSetup, SpeakerArrangement, String128,
 };
 use vst3::Steinberg::{
     FIDString, IBStream, IBStreamTrait, IPluginBaseTrait, IPluginFactory, IPluginFactoryTrait, PClassInfo, int32, int64,
@@ -165,6 +166,66 @@ impl IBStreamTrait for MemoryStream {
     }
 }
 
+/// One parameter's changes within a block, as a host passes them to `process`.
+struct ValueQueue {
+    id: ParamID,
+    points: Vec<(int32, ParamValue)>,
+}
+
+impl Class for ValueQueue {
+    type Interfaces = (IParamValueQueue,);
+}
+
+impl IParamValueQueueTrait for ValueQueue {
+    unsafe fn getParameterId(&self) -> ParamID {
+        self.id
+    }
+
+    unsafe fn getPointCount(&self) -> int32 {
+        self.points.len() as int32
+    }
+
+    unsafe fn getPoint(&self, index: int32, sample_offset: *mut int32, value: *mut ParamValue) -> tresult {
+        let Some(&(offset, v)) = self.points.get(index as usize) else { return kInvalidArgument };
+        // SAFETY: the caller passes valid out-pointers.
+        unsafe {
+            *sample_offset = offset;
+            *value = v;
+        }
+        kResultOk
+    }
+
+    unsafe fn addPoint(&self, _sample_offset: int32, _value: ParamValue, _index: *mut int32) -> tresult {
+        kResultFalse // input queues are read-only for the plugin
+    }
+}
+
+/// All parameter changes of one block.
+struct ParameterChanges {
+    queues: Vec<ComWrapper<ValueQueue>>,
+}
+
+impl Class for ParameterChanges {
+    type Interfaces = (IParameterChanges,);
+}
+
+impl IParameterChangesTrait for ParameterChanges {
+    unsafe fn getParameterCount(&self) -> int32 {
+        self.queues.len() as int32
+    }
+
+    unsafe fn getParameterData(&self, index: int32) -> *mut IParamValueQueue {
+        match self.queues.get(index as usize) {
+            Some(queue) => queue.as_com_ref::<IParamValueQueue>().unwrap().as_ptr(),
+            None => std::ptr::null_mut(),
+        }
+    }
+
+    unsafe fn addParameterData(&self, _id: *const ParamID, _index: *mut int32) -> *mut IParamValueQueue {
+        std::ptr::null_mut()
+    }
+}
+
 /// One VST3 instance: the component with its processor and controller interfaces (nice-plug's
 /// VST3 wrapper is a single-component effect, so all three are the same object).
 struct Vst3Plug {
@@ -237,6 +298,21 @@ impl Vst3Plug {
         }
     }
 
+    /// The normalised value for a display text (continuous parameters) or a plain value.
+    fn normalized_for_text(&self, id: &str, text: &str) -> f64 {
+        let mut normalized = 0.0;
+        let mut wide = to_string128(text);
+        // SAFETY: valid interface; the string is NUL-terminated.
+        let result = unsafe { self.controller.getParamValueByString(clap_id(id).get(), wide.as_mut_ptr(), &mut normalized) };
+        assert_eq!(result, kResultOk, "{id} does not parse {text:?}");
+        normalized
+    }
+
+    fn normalized_for_plain(&self, id: &str, plain: f64) -> f64 {
+        // SAFETY: valid interface.
+        unsafe { self.controller.plainParamToNormalized(clap_id(id).get(), plain) }
+    }
+
     fn normalized(&self, id: &str) -> f64 {
         // SAFETY: valid interface.
         unsafe { self.controller.getParamNormalized(clap_id(id).get()) }
@@ -285,6 +361,17 @@ impl Vst3Plug {
 
     /// Processes a stereo signal in blocks of `block` frames.
     fn process_signal(&mut self, signal: &[Vec<f32>; 2], block: usize) -> [Vec<f32>; 2] {
+        self.process_signal_with_changes(signal, block, &[])
+    }
+
+    /// As [`Self::process_signal`], with parameter changes (block index, parameter id, sample
+    /// offset, normalised value) delivered through `ProcessData::inputParameterChanges`.
+    fn process_signal_with_changes(
+        &mut self,
+        signal: &[Vec<f32>; 2],
+        block: usize,
+        changes: &[(usize, u32, i32, f64)],
+    ) -> [Vec<f32>; 2] {
         let mut out = [Vec::with_capacity(signal[0].len()), Vec::with_capacity(signal[0].len())];
         let mut input = [vec![0.0f32; block], vec![0.0f32; block]];
         let mut output = [vec![0.0f32; block], vec![0.0f32; block]];
@@ -307,6 +394,16 @@ impl Vst3Plug {
                 silenceFlags: 0,
                 __field0: AudioBusBuffers__type0 { channelBuffers32: output_pointers.as_mut_ptr() },
             };
+            let block_index = start / block;
+            let mut queues: Vec<ComWrapper<ValueQueue>> = Vec::new();
+            for &(_, id, offset, value) in changes.iter().filter(|c| c.0 == block_index) {
+                match queues.iter().position(|q| q.id == id) {
+                    Some(_) => panic!("one queue per parameter and block in this test"),
+                    None => queues.push(ComWrapper::new(ValueQueue { id, points: vec![(offset, value)] })),
+                }
+            }
+            let parameter_changes = ComWrapper::new(ParameterChanges { queues });
+            let parameter_changes = parameter_changes.to_com_ptr::<IParameterChanges>().unwrap();
             let mut data = ProcessData {
                 processMode: kRealtime as int32,
                 symbolicSampleSize: kSample32 as int32,
@@ -315,7 +412,7 @@ impl Vst3Plug {
                 numOutputs: 1,
                 inputs: &mut input_bus,
                 outputs: &mut output_bus,
-                inputParameterChanges: std::ptr::null_mut(),
+                inputParameterChanges: parameter_changes.as_ptr(),
                 outputParameterChanges: std::ptr::null_mut(),
                 inputEvents: std::ptr::null_mut(),
                 outputEvents: std::ptr::null_mut(),
@@ -472,4 +569,54 @@ fn vst3_loads_the_clap_state_and_renders_the_same_audio() {
     if let Some((c, i, v, w)) = first_difference(&out, &clap_out) {
         panic!("VST3 after loading the CLAP state differs from CLAP from channel {c} sample {i}: {v} vs {w}");
     }
+}
+
+#[test]
+fn vst3_parameter_changes_in_process_match_clap_parameter_events() {
+    // Changes arrive while processing: all settings in the first block, then the output gain and
+    // the ceiling later on, at sample offsets inside blocks. Both formats apply them at the same
+    // points, so the outputs (including the glides from the defaults) are identical.
+    let signal = test_signal();
+    let block = 480;
+    let mut vst3 = Vst3Plug::new();
+    let mut changes: Vec<(usize, u32, i32, f64)> = Vec::new();
+    for (id, text) in TEXT_SETTINGS {
+        changes.push((0, clap_id(id).get(), 0, vst3.normalized_for_text(id, text)));
+    }
+    for (id, plain) in PLAIN_SETTINGS {
+        changes.push((0, clap_id(id).get(), 0, vst3.normalized_for_plain(id, *plain)));
+    }
+    changes.push((20, clap_id("out_gain").get(), 123, vst3.normalized_for_text("out_gain", "-6 dB")));
+    changes.push((45, clap_id("lim_ceiling").get(), 479, vst3.normalized_for_text("lim_ceiling", "-3 dBTP")));
+    changes.push((45, clap_id("eq2_on").get(), 7, 0.0));
+    vst3.activate(RATE, MAX_BLOCK);
+    let out = vst3.process_signal_with_changes(&signal, block, &changes);
+    assert_finite(&out, "VST3");
+
+    let mut clap = Plug::new(load_entry());
+    clap.activate(RATE, MAX_BLOCK as u32);
+    let infos = clap.param_infos();
+    let mut clap_out = [Vec::new(), Vec::new()];
+    let mut start = 0;
+    while start < signal[0].len() {
+        let n = block.min(signal[0].len() - start);
+        let events: Vec<ParamValueEvent> = changes
+            .iter()
+            .filter(|c| c.0 == start / block)
+            .map(|&(_, id, offset, normalized)| {
+                // CLAP values of stepped parameters are step indices, of the others normalised.
+                let info = infos.iter().find(|p| p.0 == id).unwrap();
+                let value = if info.3.contains(ParamInfoFlags::IS_STEPPED) { normalized * info.5 } else { normalized };
+                ParamValueEvent::new(offset as u32, ClapId::new(id), Pckn::match_all(), value)
+            })
+            .collect();
+        clap.process_block(&signal[0][start..start + n], &signal[1][start..start + n], &events, &mut clap_out);
+        start += n;
+    }
+    if let Some((c, i, v, w)) = first_difference(&out, &clap_out) {
+        panic!("VST3 with in-process changes differs from CLAP from channel {c} sample {i}: {v} vs {w}");
+    }
+    // The late changes took effect: the last second is limited to -3 dBTP and 6 dB quieter.
+    let tail = &out[0][out[0].len() - 48_000..];
+    assert!(tail.iter().all(|v| v.abs() <= 10f32.powf(-9.0 / 20.0)), "the late ceiling and gain changes did not apply");
 }
