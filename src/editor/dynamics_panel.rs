@@ -20,7 +20,7 @@ use history_graph::Columns;
 use meters::{Ballistics, GR_COLOUR, OK, OVER, WARN, db_text, fraction, gain_to_db, vertical_bar};
 use nice_plug::prelude::*;
 
-const CONTROL_WIDTH: f32 = 64.0;
+const CONTROL_WIDTH: f32 = 68.0;
 /// Height of the compressor's control grid; the curve and the meters match it.
 const SECTION_HEIGHT: f32 = 156.0;
 const BAR_WIDTH: f32 = 12.0;
@@ -302,7 +302,7 @@ fn gr_history(ui: &mut egui::Ui, meters: &MeterValues, state: &mut DynamicsState
         painter.text(Pos2::new(rect.left() + 2.0, y - 1.0), egui::Align2::LEFT_BOTTOM, format!("-{db:.0}"), font.clone(), Color32::from_gray(110));
     }
     history_graph::draw_fill(&painter, rect, &state.gr_columns, y_of, rect.top(), GR_COLOUR.gamma_multiply(0.8));
-    painter.text(rect.right_top() + Vec2::new(-3.0, 2.0), egui::Align2::RIGHT_TOP, format!("limiter GR, last {window:.0} s"), font, Color32::from_gray(130));
+    painter.text(rect.right_bottom() + Vec2::new(-3.0, -2.0), egui::Align2::RIGHT_BOTTOM, format!("limiter GR, last {window:.0} s"), font, Color32::from_gray(130));
     response.on_hover_text("Limiter gain reduction history (dB), newest at the right");
 }
 
@@ -333,7 +333,7 @@ fn peak_meters(ui: &mut egui::Ui, state: &mut DynamicsState) {
         }
         let (scale, painter) = ui.allocate_painter(Vec2::new(22.0, height + 14.0), Sense::hover());
         let scale_rect = Rect::from_min_max(Pos2::new(scale.rect.left(), scale.rect.top() + 14.0), scale.rect.max);
-        meters::scale_ticks(&painter, scale_rect, PEAK_LOW_DB, PEAK_HIGH_DB, &[0.0, -6.0, -12.0, -24.0, -48.0], false);
+        meters::scale_ticks(&painter, scale_rect, PEAK_LOW_DB, PEAK_HIGH_DB, &[0.0, -12.0, -24.0, -36.0, -48.0], false);
     });
     // Held maxima: one button per meter, click to start holding again.
     egui::Grid::new("peak_holds").spacing([4.0, 1.0]).show(ui, |ui| {

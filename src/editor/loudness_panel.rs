@@ -223,7 +223,9 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState)
     let meters = &shared.meters;
     let r = meters.reading();
     let target = state.selected_target();
-    let budget_bottom = ui.max_rect().top() + (ui.available_height() - DYNAMICS_RESERVE).max(360.0);
+    // End above the dynamics panel: at the bottom of this column when the layout bounds it,
+    // otherwise the window's bottom less the dynamics panel's height.
+    let budget_bottom = ui.max_rect().bottom().min(ui.clip_rect().bottom() - DYNAMICS_RESERVE).max(ui.max_rect().top() + 360.0);
 
     ui.horizontal(|ui| {
         ui.strong("Loudness");
@@ -301,7 +303,7 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState)
     ui.add_space(4.0);
 
     // Every platform at a glance.
-    ui.label(RichText::new("All platforms (gain applied, true peak after it)").size(11.0).color(Color32::from_gray(150)));
+    ui.label(RichText::new("All platforms: loudness vs target, gain applied, true peak after").size(11.0).color(Color32::from_gray(150)));
     let table_height = (budget_bottom - ui.cursor().top()).max(60.0);
     egui::ScrollArea::vertical().max_height(table_height).auto_shrink([false, true]).show(ui, |ui| {
         egui::Grid::new("platform_table").num_columns(4).spacing([8.0, 1.0]).striped(true).show(ui, |ui| {
@@ -367,18 +369,19 @@ fn history(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState) 
     let target = state.selected_target();
     painter.rect_filled(rect, 3.0, Color32::from_gray(22));
     let y_of = |lufs: f64| rect.bottom() - rect.height() * super::dynamics_panel::meters::fraction(lufs, GRAPH_LOW_LUFS, GRAPH_HIGH_LUFS);
-    let band = |low: f64, high: f64, colour: Color32| {
+    let band = |low: f64, high: f64, colour: Color32, strength: f32| {
         let (top, bottom) = (y_of(high), y_of(low));
         if bottom - top >= 0.5 {
-            painter.rect_filled(Rect::from_x_y_ranges(rect.x_range(), top..=bottom), 0.0, colour.gamma_multiply(0.16));
+            painter.rect_filled(Rect::from_x_y_ranges(rect.x_range(), top..=bottom), 0.0, colour.gamma_multiply(strength));
         }
     };
     if let Some((low, high)) = LoudnessState::target_band(target) {
-        band(high + AMBER_MARGIN_LU, GRAPH_HIGH_LUFS, OVER);
-        band(high, high + AMBER_MARGIN_LU, WARN);
-        band(low, high, OK);
-        band(low - AMBER_MARGIN_LU, low, WARN);
-        band(GRAPH_LOW_LUFS, low - AMBER_MARGIN_LU, OVER);
+        // Red faintest: it covers most of the graph and is only background.
+        band(high + AMBER_MARGIN_LU, GRAPH_HIGH_LUFS, OVER, 0.07);
+        band(high, high + AMBER_MARGIN_LU, WARN, 0.16);
+        band(low, high, OK, 0.2);
+        band(low - AMBER_MARGIN_LU, low, WARN, 0.16);
+        band(GRAPH_LOW_LUFS, low - AMBER_MARGIN_LU, OVER, 0.07);
     }
     let grid = Stroke::new(1.0, Color32::from_gray(50));
     let font = egui::FontId::proportional(9.5);

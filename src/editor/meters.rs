@@ -112,6 +112,8 @@ pub fn scale_ticks(painter: &Painter, rect: Rect, low: f64, high: f64, ticks: &[
     for &tick in ticks {
         let t = fraction(tick, low, high);
         let y = if from_top { rect.top() + rect.height() * t } else { rect.bottom() - rect.height() * t };
+        // Keep the end labels whole inside the painter's clip.
+        let y = y.clamp(rect.top() + 5.0, rect.bottom() - 5.0);
         painter.text(Pos2::new(rect.right(), y), egui::Align2::RIGHT_CENTER, format!("{tick:.0}"), font.clone(), Color32::from_gray(130));
     }
 }
