@@ -95,13 +95,7 @@ impl Plugin for Keel {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        let shared = editor::EditorShared {
-            params: self.params.clone(),
-            sample_rate: self.sample_rate.clone(),
-            meters: self.meters.clone(),
-            spectrum: self.spectrum.clone(),
-        };
-        editor::create(shared, self.editor_state.clone())
+        editor::create(self.editor_shared(), self.editor_state.clone())
     }
 
     fn activate(
@@ -110,13 +104,8 @@ impl Plugin for Keel {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        let sample_rate = f64::from(buffer_config.sample_rate);
-        self.sample_rate.store(buffer_config.sample_rate, Ordering::Relaxed);
-        self.chain = Chain::new(sample_rate);
-        self.chain.set_settings(&self.params.chain_settings());
-        self.mono_scratch = vec![0.0; buffer_config.max_buffer_size as usize];
-        let channels = audio_io_layout.main_output_channels.map_or(2, |c| c.get() as usize).min(2);
-        self.output_meter = LoudnessMeter::new(channels, sample_rate);
+        let channels = audio_io_layout.main_output_channels.map_or(2, |c| c.get() as usize);
+        self.prepare(buffer_config.sample_rate, buffer_config.max_buffer_size as usize, channels);
         context.set_latency_samples(self.chain.latency() as u32);
         true
     }
@@ -132,14 +121,44 @@ impl Plugin for Keel {
         _aux: &mut AuxiliaryBuffers,
         _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        let analyze = self.editor_state.is_open();
+        self.process_channels(buffer.as_slice(), analyze);
+        ProcessStatus::Normal
+    }
+}
+
+impl Keel {
+    /// Sizes everything for the sample rate, the largest block and the channel count (1 or 2);
+    /// `activate` calls it, and tests drive the plugin through it without a host.
+    pub fn prepare(&mut self, sample_rate: f32, max_block: usize, channels: usize) {
+        self.sample_rate.store(sample_rate, Ordering::Relaxed);
+        let sample_rate = f64::from(sample_rate);
+        self.chain = Chain::new(sample_rate);
+        self.chain.set_settings(&self.params.chain_settings());
+        self.mono_scratch = vec![0.0; max_block];
+        self.output_meter = LoudnessMeter::new(channels.clamp(1, 2), sample_rate);
+    }
+
+    /// What the editor shares with the audio side.
+    pub fn editor_shared(&self) -> editor::EditorShared {
+        editor::EditorShared {
+            params: self.params.clone(),
+            sample_rate: self.sample_rate.clone(),
+            meters: self.meters.clone(),
+            spectrum: self.spectrum.clone(),
+        }
+    }
+
+    /// One host block, in place: the chain, the meters, and (when `analyze`, i.e. the editor
+    /// is open) the analyzer's tap. Realtime-safe after `prepare`.
+    pub fn process_channels(&mut self, channels: &mut [&mut [f32]], analyze: bool) {
         self.chain.set_settings(&self.params.chain_settings());
         if self.meters.reset_requested.swap(false, Ordering::Relaxed) {
             self.output_meter.reset();
             self.meters.short_term_history.clear();
         }
         self.output_meter.set_paused(self.meters.paused.load(Ordering::Relaxed));
-        let analyze = self.editor_state.is_open();
-        let frames = match buffer.as_slice() {
+        let frames = match channels {
             [left, right, ..] => {
                 self.process_stereo(left, right, analyze);
                 left.len()
@@ -160,11 +179,8 @@ impl Plugin for Keel {
             [] => 0,
         };
         self.publish_meters(frames);
-        ProcessStatus::Normal
     }
-}
 
-impl Keel {
     fn process_stereo(&mut self, left: &mut [f32], right: &mut [f32], analyze: bool) {
         publish_peaks(&self.meters.input_peak, left, right);
         if analyze {

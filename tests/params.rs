@@ -41,3 +41,23 @@ fn defaults_are_transparent_apart_from_latency() {
     assert_eq!(settings.out_gain_db, 0.0);
     assert!(!settings.bypass);
 }
+
+/// The editor's size travels with the plugin's state, and a saved size outside the editor's
+/// limits comes back clamped.
+#[test]
+fn editor_size_is_saved_with_the_state() {
+    use nice_plug::prelude::Params;
+    let params = keel::params::KeelParams::default();
+    assert_eq!(params.editor_size(), (keel::editor::DEFAULT_WIDTH, keel::editor::DEFAULT_HEIGHT));
+    params.set_editor_size(1400, 900);
+    let fields = params.serialize_fields();
+    assert!(fields.contains_key("editor-size"), "saved fields: {:?}", fields.keys().collect::<Vec<_>>());
+
+    let restored = keel::params::KeelParams::default();
+    restored.deserialize_fields(&fields);
+    assert_eq!(restored.editor_size(), (1400, 900));
+
+    params.set_editor_size(10, 100_000);
+    restored.deserialize_fields(&params.serialize_fields());
+    assert_eq!(restored.editor_size(), (keel::editor::MIN_WIDTH, keel::editor::MAX_HEIGHT));
+}

@@ -94,6 +94,13 @@ impl GuiContextInner for RecordingHost {
     fn request_restart(&self) {}
 }
 
+/// A recording host over the parameters of an existing editor share (a plugin's, say).
+pub fn host_for(shared: &EditorShared) -> (Arc<RecordingHost>, GuiContext) {
+    let host = RecordingHost::new(shared.params.clone());
+    let context = GuiContext::new(host.clone());
+    (host, context)
+}
+
 /// Fresh parameters and meters, as the plugin would share them, plus a recording host.
 pub fn editor_fixture() -> (EditorShared, Arc<RecordingHost>, GuiContext) {
     let params = Arc::new(KeelParams::default());
