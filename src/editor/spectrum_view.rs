@@ -78,6 +78,14 @@ impl SpectrumView {
         max_freq: f64,
     ) {
         let columns = rect.width().round().max(1.0) as usize;
+        self.update(tap, sample_rate, min_freq, max_freq, columns);
+        self.paint(painter, rect);
+    }
+
+    /// Analyses the shown tap points if new samples arrived since their last analysis; returns
+    /// how many analyses ran (0 when nothing new arrived or nothing is shown).
+    fn update(&mut self, tap: &SpectrumTap, sample_rate: f64, min_freq: f64, max_freq: f64, columns: usize) -> usize {
+        let mut analysed = 0;
         let written = tap.written();
         for point in [TapPoint::Input, TapPoint::Output] {
             let shown = self.source.shows(point);
@@ -113,23 +121,38 @@ impl SpectrumView {
             };
             tracked.analyzer.update(elapsed as f32);
             tracked.last_written = Some(written);
+            analysed += 1;
         }
+        analysed
+    }
 
+    /// A shown tap point's analyzer, once it has analysed something since it was shown.
+    fn analysed(&self, point: TapPoint) -> Option<&SpectrumAnalyzer> {
+        analysed(match point {
+            TapPoint::Input => &self.input,
+            TapPoint::Output => &self.output,
+        })
+    }
+
+    fn paint(&mut self, painter: &Painter, rect: Rect) {
+        // With both shown the output is filled and the input an outline over it.
+        let both = self.source == AnalyzerSource::Both;
+        let (input, output) = (analysed(&self.input), analysed(&self.output));
         let fill = Arc::make_mut(&mut self.fill);
         fill.clear();
-        let both = self.source == AnalyzerSource::Both;
-        if let Some(input) = self.input.as_ref().filter(|t| t.last_written.is_some() && t.analyzer.has_frame()) {
-            // With both shown, the input is an outline under the filled output.
-            if !both {
-                add_fill(fill, rect, input.analyzer.smoothed_db(), INPUT_COLOUR);
-            }
-            painter.add(outline(rect, input.analyzer.smoothed_db(), Stroke::new(1.0, INPUT_COLOUR.gamma_multiply(0.8))));
+        if let Some(input) = input.filter(|_| !both) {
+            add_fill(fill, rect, input.smoothed_db(), INPUT_COLOUR);
         }
-        if let Some(output) = self.output.as_ref().filter(|t| t.last_written.is_some() && t.analyzer.has_frame()) {
-            add_fill(fill, rect, output.analyzer.smoothed_db(), OUTPUT_COLOUR);
-            painter.add(outline(rect, output.analyzer.peak_db(), Stroke::new(1.0, OUTPUT_COLOUR.gamma_multiply(0.45))));
+        if let Some(output) = output {
+            add_fill(fill, rect, output.smoothed_db(), OUTPUT_COLOUR);
         }
         painter.add(Shape::Mesh(self.fill.clone()));
+        if let Some(output) = output {
+            painter.add(outline(rect, output.peak_db(), Stroke::new(1.0, OUTPUT_COLOUR.gamma_multiply(0.45))));
+        }
+        if let Some(input) = input {
+            painter.add(outline(rect, input.smoothed_db(), Stroke::new(1.0, INPUT_COLOUR.gamma_multiply(0.8))));
+        }
     }
 
     /// Scale labels for the analyzer, at the plot's right edge.
@@ -149,6 +172,11 @@ impl SpectrumView {
             );
         }
     }
+}
+
+/// A tap point's analyzer, once it has analysed something since it was last shown.
+fn analysed(slot: &Option<TapAnalyzer>) -> Option<&SpectrumAnalyzer> {
+    slot.as_ref().filter(|t| t.last_written.is_some() && t.analyzer.has_frame()).map(|t| &t.analyzer)
 }
 
 fn y_of(rect: Rect, db: f32) -> f32 {
@@ -185,4 +213,51 @@ fn outline(rect: Rect, levels: &[f32], stroke: Stroke) -> Shape {
         .map(|(i, &db)| Pos2::new(column_x(rect, i, levels.len()), y_of(rect, db)))
         .collect();
     Shape::line(points, stroke)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsp::signals;
+
+    const RATE: f64 = 48_000.0;
+    const COLUMNS: usize = 400;
+
+    fn feed(tap: &SpectrumTap, input_hz: f64, output_hz: f64, frames: usize) {
+        let input: Vec<f32> = signals::sine(input_hz, RATE, frames as f64 / RATE, 0.5, 0.0).iter().map(|&x| x as f32).collect();
+        let output: Vec<f32> = signals::sine(output_hz, RATE, frames as f64 / RATE, 0.5, 0.0).iter().map(|&x| x as f32).collect();
+        tap.write(TapPoint::Input, &input, &input);
+        tap.write(TapPoint::Output, &output, &output);
+        tap.commit(frames);
+    }
+
+    fn loudest_column_hz(levels: &[f32]) -> f64 {
+        let column = (0..levels.len()).max_by(|&a, &b| levels[a].total_cmp(&levels[b])).unwrap();
+        10.0 * (24_000.0f64 / 10.0).powf((column as f64 + 0.5) / levels.len() as f64)
+    }
+
+    #[test]
+    fn analyses_only_when_new_samples_arrived_and_only_what_is_shown() {
+        let tap = SpectrumTap::default();
+        let mut view = SpectrumView { source: AnalyzerSource::Output, ..Default::default() };
+        assert_eq!(view.update(&tap, RATE, 10.0, 24_000.0, COLUMNS), 0, "nothing written yet");
+
+        feed(&tap, 1000.0, 5000.0, 16_384);
+        assert_eq!(view.update(&tap, RATE, 10.0, 24_000.0, COLUMNS), 1);
+        assert_eq!(view.update(&tap, RATE, 10.0, 24_000.0, COLUMNS), 0, "no new samples, no analysis");
+        assert!(view.analysed(TapPoint::Input).is_none(), "the input is not shown");
+        let output = view.analysed(TapPoint::Output).expect("analysed").smoothed_db();
+        assert!((loudest_column_hz(output) / 5000.0 - 1.0).abs() < 0.02);
+
+        view.source = AnalyzerSource::Both;
+        assert_eq!(view.update(&tap, RATE, 10.0, 24_000.0, COLUMNS), 1, "the input's first look");
+        feed(&tap, 1000.0, 5000.0, 512);
+        assert_eq!(view.update(&tap, RATE, 10.0, 24_000.0, COLUMNS), 2);
+        let input = view.analysed(TapPoint::Input).expect("analysed").smoothed_db();
+        assert!((loudest_column_hz(input) / 1000.0 - 1.0).abs() < 0.02, "the input tap, not the output");
+
+        view.source = AnalyzerSource::Off;
+        feed(&tap, 1000.0, 5000.0, 512);
+        assert_eq!(view.update(&tap, RATE, 10.0, 24_000.0, COLUMNS), 0);
+    }
 }
