@@ -11,7 +11,11 @@ use keel::params::KeelParams;
 use keel::preset::{self, FACTORY_PRESETS, ParamTable, ParamValue, Preset};
 use std::collections::HashSet;
 
-fn harness(shared: &EditorShared, context: nice_plug::context::gui::GuiContext, ui: KeelUi) -> Harness<'static, KeelUi> {
+fn harness(
+    shared: &EditorShared,
+    context: nice_plug::context::gui::GuiContext,
+    ui: KeelUi,
+) -> Harness<'static, KeelUi> {
     let shared = shared.clone();
     Harness::builder().with_size(egui::vec2(1180.0, 800.0)).build_ui_state(
         move |ui, state: &mut KeelUi| {
@@ -96,7 +100,10 @@ fn target_selector_changes_the_distance_readout() {
     shared.meters.integrated.store(-18.0);
     shared.meters.true_peak_dbtp.store(-0.5);
     choose(&mut harness, "EBU R128 broadcast", "Spotify (Loud, Premium)");
-    assert!(has_label(&harness, "Spotify Loud: 7.0 LU under, turned up 7.0 dB; true peak 6.5 dBTP over its -1.0 dBTP ceiling"));
+    assert!(has_label(
+        &harness,
+        "Spotify Loud: 7.0 LU under, turned up 7.0 dB; true peak 6.5 dBTP over its -1.0 dBTP ceiling"
+    ));
 
     assert!(host.take().is_empty(), "choosing a target must not touch any parameter");
 }
@@ -308,7 +315,8 @@ fn transfer_curve_dot_follows_the_detector_level() {
         mix: 1.0,
         ..CompressorSettings::default()
     };
-    let close = |a: Option<(f64, f64)>, b: (f64, f64)| a.is_some_and(|(x, y)| (x - b.0).abs() < 1e-9 && (y - b.1).abs() < 1e-9);
+    let close =
+        |a: Option<(f64, f64)>, b: (f64, f64)| a.is_some_and(|(x, y)| (x - b.0).abs() < 1e-9 && (y - b.1).abs() < 1e-9);
     // 12 dB over a 4:1 threshold comes out 3 dB over it; under the threshold nothing changes.
     assert!(close(DynamicsState::detector_dot(&hard, -8.0), (-8.0, -17.0)));
     assert!(close(DynamicsState::detector_dot(&hard, -30.0), (-30.0, -30.0)));
@@ -347,6 +355,3 @@ fn transfer_curve_dot_follows_the_detector_level() {
     }
     assert!(host.take().is_empty());
 }
-
-
-

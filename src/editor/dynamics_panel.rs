@@ -231,13 +231,28 @@ fn transfer_curve(ui: &mut egui::Ui, settings: &CompressorSettings, detector_db:
         let (x, y) = (axes.x_of(db), axes.y_of(db));
         painter.line_segment([Pos2::new(x, axes.rect.top()), Pos2::new(x, axes.rect.bottom())], grid);
         painter.line_segment([Pos2::new(axes.rect.left(), y), Pos2::new(axes.rect.right(), y)], grid);
-        painter.text(Pos2::new(x + 2.0, axes.rect.bottom() - 2.0), egui::Align2::LEFT_BOTTOM, format!("{db:.0}"), label_font.clone(), Color32::from_gray(110));
+        painter.text(
+            Pos2::new(x + 2.0, axes.rect.bottom() - 2.0),
+            egui::Align2::LEFT_BOTTOM,
+            format!("{db:.0}"),
+            label_font.clone(),
+            Color32::from_gray(110),
+        );
     }
     // Unity and threshold.
     let unity = Stroke::new(1.0, Color32::from_gray(75));
-    painter.line_segment([Pos2::new(axes.x_of(TRANSFER_MIN_DB), axes.y_of(TRANSFER_MIN_DB)), Pos2::new(axes.x_of(TRANSFER_MAX_DB), axes.y_of(TRANSFER_MAX_DB))], unity);
+    painter.line_segment(
+        [
+            Pos2::new(axes.x_of(TRANSFER_MIN_DB), axes.y_of(TRANSFER_MIN_DB)),
+            Pos2::new(axes.x_of(TRANSFER_MAX_DB), axes.y_of(TRANSFER_MAX_DB)),
+        ],
+        unity,
+    );
     let threshold_x = axes.x_of(f64::from(settings.clamped().threshold_db));
-    painter.line_segment([Pos2::new(threshold_x, axes.rect.top()), Pos2::new(threshold_x, axes.rect.bottom())], Stroke::new(1.0, Color32::from_rgb(0x6A, 0x55, 0x30)));
+    painter.line_segment(
+        [Pos2::new(threshold_x, axes.rect.top()), Pos2::new(threshold_x, axes.rect.bottom())],
+        Stroke::new(1.0, Color32::from_rgb(0x6A, 0x55, 0x30)),
+    );
 
     let colour = if settings.enabled { Color32::from_rgb(0xF0, 0xB0, 0x50) } else { Color32::from_gray(120) };
     let clip = painter.with_clip_rect(axes.rect);
@@ -274,7 +289,14 @@ fn gr_meter(ui: &mut egui::Ui, gr: &Ballistics, what: &str) {
         let (response, painter) = ui.allocate_painter(Vec2::new(BAR_WIDTH + 18.0, height), Sense::hover());
         let bar = Rect::from_min_size(response.rect.min, Vec2::new(BAR_WIDTH, height));
         let scale = Rect::from_min_max(Pos2::new(bar.right() + 1.0, bar.top()), response.rect.max);
-        vertical_bar(&painter, bar, fraction(gr.level_db, 0.0, GR_METER_RANGE_DB), fraction(gr.hold_db, 0.0, GR_METER_RANGE_DB), true, |_| GR_COLOUR);
+        vertical_bar(
+            &painter,
+            bar,
+            fraction(gr.level_db, 0.0, GR_METER_RANGE_DB),
+            fraction(gr.hold_db, 0.0, GR_METER_RANGE_DB),
+            true,
+            |_| GR_COLOUR,
+        );
         meters::scale_ticks(&painter, scale, 0.0, GR_METER_RANGE_DB, &[0.0, 6.0, 12.0, 18.0, 24.0], true);
         response.on_hover_text(format!("{what}, dB (line: recent peak)"));
         ui.label(egui::RichText::new(db_text(gr.hold_db.max(0.0))).size(10.0).monospace());
@@ -298,11 +320,26 @@ fn gr_history(ui: &mut egui::Ui, meters: &MeterValues, state: &mut DynamicsState
     for k in 1..=3 {
         let db = range * f64::from(k) / 3.0;
         let y = y_of(db);
-        painter.line_segment([Pos2::new(rect.left(), y), Pos2::new(rect.right(), y)], Stroke::new(1.0, Color32::from_gray(45)));
-        painter.text(Pos2::new(rect.left() + 2.0, y - 1.0), egui::Align2::LEFT_BOTTOM, format!("-{db:.0}"), font.clone(), Color32::from_gray(110));
+        painter.line_segment(
+            [Pos2::new(rect.left(), y), Pos2::new(rect.right(), y)],
+            Stroke::new(1.0, Color32::from_gray(45)),
+        );
+        painter.text(
+            Pos2::new(rect.left() + 2.0, y - 1.0),
+            egui::Align2::LEFT_BOTTOM,
+            format!("-{db:.0}"),
+            font.clone(),
+            Color32::from_gray(110),
+        );
     }
     history_graph::draw_fill(&painter, rect, &state.gr_columns, y_of, rect.top(), GR_COLOUR.gamma_multiply(0.8));
-    painter.text(rect.right_bottom() + Vec2::new(-3.0, -2.0), egui::Align2::RIGHT_BOTTOM, format!("limiter GR, last {window:.0} s"), font, Color32::from_gray(130));
+    painter.text(
+        rect.right_bottom() + Vec2::new(-3.0, -2.0),
+        egui::Align2::RIGHT_BOTTOM,
+        format!("limiter GR, last {window:.0} s"),
+        font,
+        Color32::from_gray(130),
+    );
     response.on_hover_text("Limiter gain reduction history (dB), newest at the right");
 }
 

@@ -82,7 +82,14 @@ pub fn draw_line(
 }
 
 /// Vertical strokes from `base_y` to each finite column's y: a filled area graph.
-pub fn draw_fill(painter: &Painter, rect: Rect, columns: &Columns, y_of: impl Fn(f64) -> f32, base_y: f32, colour: Color32) {
+pub fn draw_fill(
+    painter: &Painter,
+    rect: Rect,
+    columns: &Columns,
+    y_of: impl Fn(f64) -> f32,
+    base_y: f32,
+    colour: Color32,
+) {
     let count = columns.values.len();
     if count == 0 {
         return;

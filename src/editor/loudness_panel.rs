@@ -87,9 +87,7 @@ impl LoudnessState {
 
     /// The band a target counts as met: its accepted range, or the target +- the green tolerance.
     pub fn target_band(target: &PlatformTarget) -> Option<(f64, f64)> {
-        target
-            .accepted_lufs
-            .or(target.target_lufs.map(|t| (t - GREEN_TOLERANCE_LU, t + GREEN_TOLERANCE_LU)))
+        target.accepted_lufs.or(target.target_lufs.map(|t| (t - GREEN_TOLERANCE_LU, t + GREEN_TOLERANCE_LU)))
     }
 
     /// The colour zone of a loudness against a target (see the module comment).
@@ -225,7 +223,8 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState)
     let target = state.selected_target();
     // End above the dynamics panel: at the bottom of this column when the layout bounds it,
     // otherwise the window's bottom less the dynamics panel's height.
-    let budget_bottom = ui.max_rect().bottom().min(ui.clip_rect().bottom() - DYNAMICS_RESERVE).max(ui.max_rect().top() + 360.0);
+    let budget_bottom =
+        ui.max_rect().bottom().min(ui.clip_rect().bottom() - DYNAMICS_RESERVE).max(ui.max_rect().top() + 360.0);
 
     ui.horizontal(|ui| {
         ui.strong("Loudness");
@@ -263,12 +262,18 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState)
         let zone = LoudnessState::zone(target, r.integrated);
         let integrated_colour = if zone == Zone::Unknown { white } else { zone.colour() };
         row(ui, "Integrated", lufs(r.integrated), "LUFS", None, integrated_colour);
-        let lra = if r.lra_stable || !r.loudness_range.is_finite() { lufs(r.loudness_range) } else { format!("{}*", lufs(r.loudness_range)) };
+        let lra = if r.lra_stable || !r.loudness_range.is_finite() {
+            lufs(r.loudness_range)
+        } else {
+            format!("{}*", lufs(r.loudness_range))
+        };
         row(ui, "Range", lra, "LU", None, white);
         row(ui, "True peak", lufs(r.true_peak_dbtp), "dBTP", None, tp_colour);
     });
     if !r.lra_stable && r.loudness_range.is_finite() {
-        ui.label(RichText::new("* range not stable before 60 s (EBU Tech 3342)").size(10.0).color(Color32::from_gray(130)));
+        ui.label(
+            RichText::new("* range not stable before 60 s (EBU Tech 3342)").size(10.0).color(Color32::from_gray(130)),
+        );
     }
     ui.add_space(4.0);
 
@@ -280,7 +285,8 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState)
             .width(ui.available_width() - 8.0)
             .show_ui(ui, |ui| {
                 for (index, platform) in PLATFORM_TARGETS.iter().enumerate() {
-                    ui.selectable_value(&mut state.target, index, platform.name).on_hover_text(platform_details(platform));
+                    ui.selectable_value(&mut state.target, index, platform.name)
+                        .on_hover_text(platform_details(platform));
                 }
             })
             .response
@@ -303,14 +309,19 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState)
     ui.add_space(4.0);
 
     // Every platform at a glance.
-    ui.label(RichText::new("All platforms: loudness vs target, gain applied, true peak after").size(11.0).color(Color32::from_gray(150)));
+    ui.label(
+        RichText::new("All platforms: loudness vs target, gain applied, true peak after")
+            .size(11.0)
+            .color(Color32::from_gray(150)),
+    );
     let table_height = (budget_bottom - ui.cursor().top()).max(60.0);
     egui::ScrollArea::vertical().max_height(table_height).auto_shrink([false, true]).show(ui, |ui| {
         egui::Grid::new("platform_table").num_columns(4).spacing([8.0, 1.0]).striped(true).show(ui, |ui| {
             for (platform, outcome) in targets::evaluate_all(r.integrated, r.true_peak_dbtp) {
                 let zone = LoudnessState::zone(platform, r.integrated);
                 let small = |text: String| RichText::new(text).size(11.0);
-                ui.label(small(short_name(platform).into()).color(zone.colour())).on_hover_text(platform_details(platform));
+                ui.label(small(short_name(platform).into()).color(zone.colour()))
+                    .on_hover_text(platform_details(platform));
                 let distance = outcome.distance_to_target_lu.map_or("--".into(), |d| format!("{:+.1} LU", -d));
                 ui.label(small(distance).monospace());
                 let gain = match platform.normalization {
@@ -324,7 +335,9 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState)
                 };
                 ui.label(small(gain).monospace());
                 let peak_colour = if outcome.ceiling_holds { Color32::from_gray(200) } else { OVER };
-                ui.label(small(format!("{} dBTP", lufs(outcome.resulting_true_peak_dbtp))).monospace().color(peak_colour));
+                ui.label(
+                    small(format!("{} dBTP", lufs(outcome.resulting_true_peak_dbtp))).monospace().color(peak_colour),
+                );
                 ui.end_row();
             }
         });
@@ -368,11 +381,17 @@ fn history(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState) 
     let rect = response.rect;
     let target = state.selected_target();
     painter.rect_filled(rect, 3.0, Color32::from_gray(22));
-    let y_of = |lufs: f64| rect.bottom() - rect.height() * super::dynamics_panel::meters::fraction(lufs, GRAPH_LOW_LUFS, GRAPH_HIGH_LUFS);
+    let y_of = |lufs: f64| {
+        rect.bottom() - rect.height() * super::dynamics_panel::meters::fraction(lufs, GRAPH_LOW_LUFS, GRAPH_HIGH_LUFS)
+    };
     let band = |low: f64, high: f64, colour: Color32, strength: f32| {
         let (top, bottom) = (y_of(high), y_of(low));
         if bottom - top >= 0.5 {
-            painter.rect_filled(Rect::from_x_y_ranges(rect.x_range(), top..=bottom), 0.0, colour.gamma_multiply(strength));
+            painter.rect_filled(
+                Rect::from_x_y_ranges(rect.x_range(), top..=bottom),
+                0.0,
+                colour.gamma_multiply(strength),
+            );
         }
     };
     if let Some((low, high)) = LoudnessState::target_band(target) {
@@ -388,29 +407,60 @@ fn history(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState) 
     for lufs in [-40.0, -30.0, -20.0, -10.0] {
         let y = y_of(lufs);
         painter.line_segment([Pos2::new(rect.left(), y), Pos2::new(rect.right(), y)], grid);
-        painter.text(Pos2::new(rect.left() + 2.0, y - 1.0), egui::Align2::LEFT_BOTTOM, format!("{lufs:.0}"), font.clone(), Color32::from_gray(120));
+        painter.text(
+            Pos2::new(rect.left() + 2.0, y - 1.0),
+            egui::Align2::LEFT_BOTTOM,
+            format!("{lufs:.0}"),
+            font.clone(),
+            Color32::from_gray(120),
+        );
     }
     for k in 1..4 {
         let x = rect.left() + rect.width() * k as f32 / 4.0;
         painter.line_segment([Pos2::new(x, rect.top()), Pos2::new(x, rect.bottom())], grid);
     }
-    painter.text(rect.left_bottom() + Vec2::new(2.0, -2.0), egui::Align2::LEFT_BOTTOM, format!("-{:.0} s", state.window_seconds), font.clone(), Color32::from_gray(120));
-    painter.text(rect.right_bottom() + Vec2::new(-2.0, -2.0), egui::Align2::RIGHT_BOTTOM, "now", font.clone(), Color32::from_gray(120));
+    painter.text(
+        rect.left_bottom() + Vec2::new(2.0, -2.0),
+        egui::Align2::LEFT_BOTTOM,
+        format!("-{:.0} s", state.window_seconds),
+        font.clone(),
+        Color32::from_gray(120),
+    );
+    painter.text(
+        rect.right_bottom() + Vec2::new(-2.0, -2.0),
+        egui::Align2::RIGHT_BOTTOM,
+        "now",
+        font.clone(),
+        Color32::from_gray(120),
+    );
     if let Some(level) = target.target_lufs {
         let y = y_of(level);
-        painter.line_segment([Pos2::new(rect.left(), y), Pos2::new(rect.right(), y)], Stroke::new(1.5, Color32::from_rgb(0x9A, 0xD0, 0xFF)));
-        painter.text(Pos2::new(rect.right() - 2.0, y - 1.0), egui::Align2::RIGHT_BOTTOM, format!("{level:.0} LUFS"), font, Color32::from_rgb(0x9A, 0xD0, 0xFF));
+        painter.line_segment(
+            [Pos2::new(rect.left(), y), Pos2::new(rect.right(), y)],
+            Stroke::new(1.5, Color32::from_rgb(0x9A, 0xD0, 0xFF)),
+        );
+        painter.text(
+            Pos2::new(rect.right() - 2.0, y - 1.0),
+            egui::Align2::RIGHT_BOTTOM,
+            format!("{level:.0} LUFS"),
+            font,
+            Color32::from_rgb(0x9A, 0xD0, 0xFF),
+        );
     }
 
     let history = &shared.meters.short_term_history;
     history.copy_into(&mut state.history);
-    state.columns.fill(&state.history, history.interval_seconds(), state.window_seconds, rect.width().max(1.0) as usize);
+    state.columns.fill(
+        &state.history,
+        history.interval_seconds(),
+        state.window_seconds,
+        rect.width().max(1.0) as usize,
+    );
     let clip = painter.with_clip_rect(rect);
-    history_graph::draw_line(&clip, rect, &state.columns, |v| y_of(v), 1.5, |v| {
-        match LoudnessState::zone(target, v) {
-            Zone::Unknown => Color32::from_gray(220),
-            zone => zone.colour(),
-        }
+    history_graph::draw_line(&clip, rect, &state.columns, y_of, 1.5, |v| match LoudnessState::zone(target, v) {
+        Zone::Unknown => Color32::from_gray(220),
+        zone => zone.colour(),
     });
-    response.on_hover_text("Short-term loudness (LUFS), newest at the right; bands: the selected target's colour zones");
+    response
+        .on_hover_text("Short-term loudness (LUFS), newest at the right; bands: the selected target's colour zones");
 }

@@ -101,7 +101,8 @@ pub fn vertical_bar(
     }
     if hold > 0.0 {
         let y = span(hold);
-        painter.line_segment([Pos2::new(inner.left(), y), Pos2::new(inner.right(), y)], Stroke::new(2.0, colour_at(hold)));
+        painter
+            .line_segment([Pos2::new(inner.left(), y), Pos2::new(inner.right(), y)], Stroke::new(2.0, colour_at(hold)));
     }
     painter.rect_stroke(rect, CornerRadius::same(2), Stroke::new(1.0, Color32::from_gray(60)), StrokeKind::Inside);
 }
@@ -114,7 +115,13 @@ pub fn scale_ticks(painter: &Painter, rect: Rect, low: f64, high: f64, ticks: &[
         let y = if from_top { rect.top() + rect.height() * t } else { rect.bottom() - rect.height() * t };
         // Keep the end labels whole inside the painter's clip.
         let y = y.clamp(rect.top() + 5.0, rect.bottom() - 5.0);
-        painter.text(Pos2::new(rect.right(), y), egui::Align2::RIGHT_CENTER, format!("{tick:.0}"), font.clone(), Color32::from_gray(130));
+        painter.text(
+            Pos2::new(rect.right(), y),
+            egui::Align2::RIGHT_CENTER,
+            format!("{tick:.0}"),
+            font.clone(),
+            Color32::from_gray(130),
+        );
     }
 }
 

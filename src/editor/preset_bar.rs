@@ -89,7 +89,8 @@ impl PresetState {
             }
             Choice::User(path) => (
                 display_name(path),
-                std::fs::read_to_string(path).map_err(|e| PresetError::Io(format!("cannot read {}: {e}", path.display()))),
+                std::fs::read_to_string(path)
+                    .map_err(|e| PresetError::Io(format!("cannot read {}: {e}", path.display()))),
             ),
         };
         let parsed = text.and_then(|text| Preset::from_json_str(&text, self.table()));
@@ -119,7 +120,10 @@ impl PresetState {
         })?;
         if self.name.trim().is_empty() {
             // Some hosts keep keyboard input from plugin windows: saving must work untyped.
-            self.name = (1..).map(|n| format!("Preset {n}")).find(|name| !dir.join(format!("{name}.json")).exists()).unwrap_or_default();
+            self.name = (1..)
+                .map(|n| format!("Preset {n}"))
+                .find(|name| !dir.join(format!("{name}.json")).exists())
+                .unwrap_or_default();
         }
         let path = dir.join(preset::preset_file_name(&self.name)?);
         if path.exists() && self.confirm_overwrite.as_ref() != Some(&path) {
@@ -158,28 +162,31 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, stat
     let list_label = ui.label("Preset");
     let mut choice = None;
     let selected = if state.current.is_empty() { "choose..." } else { state.current.as_str() };
-    let list = egui::ComboBox::from_id_salt("preset_list").selected_text(selected.to_string()).width(170.0).show_ui(ui, |ui| {
-        if !state.listed {
-            state.rescan();
-        }
-        ui.label(RichText::new("Factory").size(11.0).color(Color32::from_gray(140)));
-        for (index, (_, name, _)) in FACTORY_PRESETS.iter().enumerate() {
-            if ui.selectable_label(false, *name).clicked() {
-                choice = Some(Choice::Factory(index));
+    let list = egui::ComboBox::from_id_salt("preset_list").selected_text(selected.to_string()).width(170.0).show_ui(
+        ui,
+        |ui| {
+            if !state.listed {
+                state.rescan();
             }
-        }
-        ui.separator();
-        ui.label(RichText::new("User").size(11.0).color(Color32::from_gray(140)));
-        if state.user_files.is_empty() {
-            let note = if state.user_dir.is_some() { "none saved yet" } else { "no user folder" };
-            ui.label(RichText::new(note).italics().color(Color32::from_gray(120)));
-        }
-        for path in &state.user_files {
-            if ui.selectable_label(false, display_name(path)).on_hover_text(path.display().to_string()).clicked() {
-                choice = Some(Choice::User(path.clone()));
+            ui.label(RichText::new("Factory").size(11.0).color(Color32::from_gray(140)));
+            for (index, (_, name, _)) in FACTORY_PRESETS.iter().enumerate() {
+                if ui.selectable_label(false, *name).clicked() {
+                    choice = Some(Choice::Factory(index));
+                }
             }
-        }
-    });
+            ui.separator();
+            ui.label(RichText::new("User").size(11.0).color(Color32::from_gray(140)));
+            if state.user_files.is_empty() {
+                let note = if state.user_dir.is_some() { "none saved yet" } else { "no user folder" };
+                ui.label(RichText::new(note).italics().color(Color32::from_gray(120)));
+            }
+            for path in &state.user_files {
+                if ui.selectable_label(false, display_name(path)).on_hover_text(path.display().to_string()).clicked() {
+                    choice = Some(Choice::User(path.clone()));
+                }
+            }
+        },
+    );
     list.response.labelled_by(list_label.id);
     if list.inner.is_none() {
         // Closed: read the folder again next time it opens, to see files saved elsewhere.
