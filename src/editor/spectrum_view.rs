@@ -85,7 +85,7 @@ impl SpectrumView {
     /// Analyses the shown tap points if new samples arrived since their last analysis; returns
     /// how many analyses ran (0 when nothing new arrived or nothing is shown).
     fn update(&mut self, tap: &SpectrumTap, sample_rate: f64, min_freq: f64, max_freq: f64, columns: usize) -> usize {
-        let mut analysed = 0;
+        let mut analyses = 0;
         let written = tap.written();
         for point in [TapPoint::Input, TapPoint::Output] {
             let shown = self.source.shows(point);
@@ -121,17 +121,9 @@ impl SpectrumView {
             };
             tracked.analyzer.update(elapsed as f32);
             tracked.last_written = Some(written);
-            analysed += 1;
+            analyses += 1;
         }
-        analysed
-    }
-
-    /// A shown tap point's analyzer, once it has analysed something since it was shown.
-    fn analysed(&self, point: TapPoint) -> Option<&SpectrumAnalyzer> {
-        analysed(match point {
-            TapPoint::Input => &self.input,
-            TapPoint::Output => &self.output,
-        })
+        analyses
     }
 
     fn paint(&mut self, painter: &Painter, rect: Rect) {
@@ -245,15 +237,15 @@ mod tests {
         feed(&tap, 1000.0, 5000.0, 16_384);
         assert_eq!(view.update(&tap, RATE, 10.0, 24_000.0, COLUMNS), 1);
         assert_eq!(view.update(&tap, RATE, 10.0, 24_000.0, COLUMNS), 0, "no new samples, no analysis");
-        assert!(view.analysed(TapPoint::Input).is_none(), "the input is not shown");
-        let output = view.analysed(TapPoint::Output).expect("analysed").smoothed_db();
+        assert!(analysed(&view.input).is_none(), "the input is not shown");
+        let output = analysed(&view.output).expect("analysed").smoothed_db();
         assert!((loudest_column_hz(output) / 5000.0 - 1.0).abs() < 0.02);
 
         view.source = AnalyzerSource::Both;
         assert_eq!(view.update(&tap, RATE, 10.0, 24_000.0, COLUMNS), 1, "the input's first look");
         feed(&tap, 1000.0, 5000.0, 512);
         assert_eq!(view.update(&tap, RATE, 10.0, 24_000.0, COLUMNS), 2);
-        let input = view.analysed(TapPoint::Input).expect("analysed").smoothed_db();
+        let input = analysed(&view.input).expect("analysed").smoothed_db();
         assert!((loudest_column_hz(input) / 1000.0 - 1.0).abs() < 0.02, "the input tap, not the output");
 
         view.source = AnalyzerSource::Off;
