@@ -66,19 +66,31 @@ impl KeelUi {
                 preset_bar::show(ui, shared, setter, &mut self.presets);
             });
             ui.add_space(4.0);
+            // Top: the EQ, and beside it loudness and targets (scrolling if the window is
+            // short). Below, across the whole width: the dynamics.
             let right_width = (ui.available_width() * 0.3).clamp(300.0, 420.0);
             ui.horizontal_top(|ui| {
                 let left_width = ui.available_width() - right_width - 8.0;
-                ui.vertical(|ui| {
-                    ui.set_width(left_width);
-                    eq_curve::show(ui, shared, setter, &mut self.curve);
-                    ui.add_space(6.0);
-                    eq_panel::show(ui, shared, setter, &mut self.curve);
-                });
-                ui.separator();
+                let eq_height = ui
+                    .vertical(|ui| {
+                        ui.set_width(left_width);
+                        eq_curve::show(ui, shared, setter, &mut self.curve);
+                        ui.add_space(6.0);
+                        eq_panel::show(ui, shared, setter, &mut self.curve);
+                    })
+                    .response
+                    .rect
+                    .height();
+                // A rule as tall as the EQ (a separator here would take the whole height).
+                let x = ui.cursor().left() + 4.0;
+                let top = ui.cursor().top();
+                ui.painter().vline(x, top..=top + eq_height, ui.visuals().widgets.noninteractive.bg_stroke);
+                ui.add_space(9.0);
                 ui.vertical(|ui| {
                     ui.set_width(ui.available_width());
-                    loudness_panel::show(ui, shared, &mut self.loudness);
+                    egui::ScrollArea::vertical().id_salt("loudness").max_height(eq_height).show(ui, |ui| {
+                        loudness_panel::show(ui, shared, &mut self.loudness);
+                    });
                 });
             });
             ui.separator();
@@ -89,6 +101,7 @@ impl KeelUi {
 
 pub struct KeelEditor {
     shared: EditorShared,
+    window: Arc<EguiEditorState>,
     gui_context: Option<GuiContext>,
     ui: KeelUi,
 }
@@ -100,7 +113,7 @@ pub fn editor_state(params: &KeelParams) -> Arc<EguiEditorState> {
 }
 
 pub fn create(shared: EditorShared, state: Arc<EguiEditorState>) -> Option<EguiEditor<KeelEditor>> {
-    let app = KeelEditor { shared, gui_context: None, ui: KeelUi::default() };
+    let app = KeelEditor { shared, window: state.clone(), gui_context: None, ui: KeelUi::default() };
     let settings = EguiNiceSettings::new().with_resize_hint(nice_plug::editor::ResizeHint {
         can_resize: true,
         ..Default::default()
@@ -118,7 +131,10 @@ impl NiceEguiApp for KeelEditor {
         self.gui_context = Some(nice_gui_ctx);
         // A state loaded after the window state was made may carry another size.
         let (width, height) = self.shared.params.editor_size();
-        egui_ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(egui::vec2(width as f32, height as f32)));
+        let opened = self.window.logical_size();
+        if (opened.width.round() as u32, opened.height.round() as u32) != (width, height) {
+            egui_ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(egui::vec2(width as f32, height as f32)));
+        }
         Ok(())
     }
 
