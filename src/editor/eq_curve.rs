@@ -74,7 +74,8 @@ impl CurveState {
     }
 }
 
-/// Maps frequency (log axis) and gain (linear, ±24 dB) to screen positions inside `rect`.
+/// Maps frequency (log axis) and gain (linear, ±24 dB) to screen positions inside `rect`, which
+/// sits a node's radius inside the plot.
 #[derive(Clone, Copy, Debug)]
 pub struct Axes {
     pub rect: Rect,
@@ -146,11 +147,13 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, stat
     let size = Vec2::new(ui.available_width(), (CURVE_HEIGHT - HEADER_HEIGHT - ui.spacing().item_spacing.y).max(120.0));
     // The plot senses clicks for double-click on empty space; the nodes on top take their own.
     let (rect, background) = ui.allocate_exact_size(size, Sense::click());
-    let axes = Axes::new(rect, sample_rate);
+    // The axes stop a node's width inside the plot, so nodes at the ends stay whole.
+    let axes = Axes::new(rect.shrink(NODE_RADIUS + 3.0), sample_rate);
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 4.0, Color32::from_gray(22));
-    state.analyzer.update_and_paint(&painter, rect, &shared.spectrum, sample_rate, MIN_FREQ_HZ, axes.max_freq);
-    paint_grid(&painter, &axes);
+    let spectrum_rect = Rect::from_x_y_ranges(axes.rect.x_range(), rect.y_range());
+    state.analyzer.update_and_paint(&painter, spectrum_rect, &shared.spectrum, sample_rate, MIN_FREQ_HZ, axes.max_freq);
+    paint_grid(&painter, &axes, rect);
     state.analyzer.paint_scale(&painter, rect);
 
     let settings = params.chain_settings().eq;
@@ -169,8 +172,12 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, stat
         let hit = Rect::from_center_size(centre, Vec2::splat(NODE_HIT_SIZE));
         let response = ui.interact(hit, id, Sense::click_and_drag());
         node_interaction(ui, &response, band, bands[band], &axes, setter, state, fine);
-        if response.hovered() || state.drag.is_some_and(|d| d.band == band) {
+        if state.drag.is_some_and(|d| d.band == band) {
             hovered_band = Some(band);
+            ui.ctx().set_cursor_icon(egui::CursorIcon::Grabbing);
+        } else if response.hovered() {
+            hovered_band = Some(band);
+            ui.ctx().set_cursor_icon(egui::CursorIcon::Grab);
         }
         response.context_menu(|ui| {
             state.selected_band = band;
@@ -178,10 +185,8 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, stat
         });
     }
 
-    if background.double_clicked() {
-        if let Some(pos) = background.interact_pointer_pos() {
-            add_band_at(pos, &axes, &bands, setter, state);
-        }
+    if let Some(pos) = background.interact_pointer_pos().filter(|_| background.double_clicked()) {
+        add_band_at(pos, &axes, &bands, setter, state);
     }
 
     // Nodes are painted from the settings after this frame's changes, so a drag shows at once.
@@ -192,7 +197,7 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, stat
         paint_node(&painter, centre, band, settings[band].enabled, band == state.selected_band);
     }
     if let Some(band) = hovered_band {
-        paint_node_readout(&painter, &axes, state.node_positions[band], band, bands[band]);
+        paint_node_readout(&painter, rect, state.node_positions[band], band, bands[band]);
     } else if background.hovered() {
         painter.text(
             rect.right_top() + Vec2::new(-6.0, 6.0),
@@ -239,7 +244,7 @@ fn analyzer_hint(source: AnalyzerSource) -> &'static str {
     }
 }
 
-fn paint_grid(painter: &egui::Painter, axes: &Axes) {
+fn paint_grid(painter: &egui::Painter, axes: &Axes, plot: Rect) {
     let grid = Stroke::new(1.0, Color32::from_gray(44));
     let text = Color32::from_gray(140);
     let font = egui::FontId::proportional(11.0);
@@ -251,19 +256,19 @@ fn paint_grid(painter: &egui::Painter, axes: &Axes) {
             }
             let x = axes.x_of(f);
             let stroke = if k == 1 { Stroke::new(1.0, Color32::from_gray(66)) } else { grid };
-            painter.vline(x, axes.rect.y_range(), stroke);
+            painter.vline(x, plot.y_range(), stroke);
             if k == 1 || k == 2 || k == 5 {
                 let label = if f >= 1000.0 { format!("{}k", f / 1000.0) } else { format!("{f}") };
-                painter.text(Pos2::new(x + 2.0, axes.rect.bottom() - 8.0), egui::Align2::LEFT_CENTER, label, font.clone(), text);
+                painter.text(Pos2::new(x + 2.0, plot.bottom() - 8.0), egui::Align2::LEFT_CENTER, label, font.clone(), text);
             }
         }
     }
     for db in [-24.0f32, -18.0, -12.0, -6.0, 0.0, 6.0, 12.0, 18.0, 24.0] {
         let y = axes.y_of(db);
         let stroke = if db == 0.0 { Stroke::new(1.0, Color32::from_gray(90)) } else { grid };
-        painter.hline(axes.rect.x_range(), y, stroke);
+        painter.hline(plot.x_range(), y, stroke);
         if db.abs() < DB_RANGE {
-            painter.text(Pos2::new(axes.rect.left() + 3.0, y - 6.0), egui::Align2::LEFT_CENTER, format!("{db:+}"), font.clone(), text);
+            painter.text(Pos2::new(plot.left() + 3.0, y - 6.0), egui::Align2::LEFT_CENTER, format!("{db:+}"), font.clone(), text);
         }
     }
 }
@@ -518,7 +523,7 @@ fn paint_node(painter: &egui::Painter, centre: Pos2, band: usize, enabled: bool,
 }
 
 /// The hovered (or dragged) node's values in a small box beside it, kept inside the plot.
-fn paint_node_readout(painter: &egui::Painter, axes: &Axes, centre: Pos2, band: usize, params: &BandParams) {
+fn paint_node_readout(painter: &egui::Painter, plot: Rect, centre: Pos2, band: usize, params: &BandParams) {
     let mut text = band_summary(band, params).replace(" · ", "\n");
     if !params.on.value() {
         text.push_str("\ndrag or double-click to switch on");
@@ -526,10 +531,10 @@ fn paint_node_readout(painter: &egui::Painter, axes: &Axes, centre: Pos2, band: 
     let galley = painter.layout_no_wrap(text, egui::FontId::monospace(11.0), Color32::from_gray(230));
     let size = galley.size() + Vec2::splat(8.0);
     let mut origin = centre + Vec2::new(14.0, -size.y - 10.0);
-    if origin.x + size.x > axes.rect.right() {
+    if origin.x + size.x > plot.right() {
         origin.x = centre.x - 14.0 - size.x;
     }
-    if origin.y < axes.rect.top() {
+    if origin.y < plot.top() {
         origin.y = centre.y + 14.0;
     }
     let frame = Rect::from_min_size(origin, size);
