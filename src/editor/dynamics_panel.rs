@@ -173,7 +173,7 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, stat
                     ui.end_row();
                 });
                 gr_meter(ui, &state.limiter_gr, "Limiter gain reduction");
-                let width = (ui.available_width() - RIGHT_BLOCK_WIDTH).max(110.0);
+                let width = (ui.available_width() - RIGHT_BLOCK_WIDTH).max(60.0);
                 gr_history(ui, meters, state, width);
             });
         });

@@ -20,8 +20,8 @@ pub const GREEN_TOLERANCE_LU: f64 = 1.0;
 /// Width of the amber margin outside the green band, LU.
 pub const AMBER_MARGIN_LU: f64 = 2.0;
 /// Height the dynamics panel needs below this column; the panel keeps within the rest.
-const DYNAMICS_RESERVE: f32 = 215.0;
-const GRAPH_HEIGHT: f32 = 130.0;
+const DYNAMICS_RESERVE: f32 = 195.0;
+const GRAPH_HEIGHT: f32 = 110.0;
 /// The history graph's loudness axis, LUFS.
 const GRAPH_LOW_LUFS: f64 = -44.0;
 const GRAPH_HIGH_LUFS: f64 = -4.0;
@@ -221,10 +221,10 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState)
     let meters = &shared.meters;
     let r = meters.reading();
     let target = state.selected_target();
-    // End above the dynamics panel: at the bottom of this column when the layout bounds it,
-    // otherwise the window's bottom less the dynamics panel's height.
-    let budget_bottom =
-        ui.max_rect().bottom().min(ui.clip_rect().bottom() - DYNAMICS_RESERVE).max(ui.max_rect().top() + 360.0);
+    // End above the dynamics panel: the window's bottom less its height. (This column's own
+    // rect only grows with its content, so it cannot tell how much room there is.)
+    let window_bottom = ui.ctx().content_rect().bottom();
+    let budget_bottom = (window_bottom - DYNAMICS_RESERVE).max(ui.max_rect().top() + 360.0);
 
     ui.horizontal(|ui| {
         ui.strong("Loudness");
