@@ -2,22 +2,16 @@
 //! limiter (controls, gain-reduction meter and its scrolling history), input and output peak
 //! meters with holds, and the output stage.
 
-// The shared meter and graph helpers live beside the panels; they are declared here because the
-// editor's module list (mod.rs) belongs to the layout, which this panel does not change.
-#[path = "history_graph.rs"]
-pub(super) mod history_graph;
-#[path = "meters.rs"]
-pub(super) mod meters;
-
 use super::EditorShared;
+use super::{history_graph, meters};
 use super::widgets::{ParamControl, labelled};
 use crate::dsp::compressor::CompressorSettings;
 use crate::dsp::compressor::gain_computer::{Curve, slope_from_ratio};
 use crate::dsp::level::db_to_gain;
 use crate::meter_values::{GAIN_HISTORY_INTERVAL, GAIN_HISTORY_SECONDS, MeterValues};
 use egui::{Color32, Pos2, Rect, Sense, Stroke, Vec2};
-use history_graph::Columns;
-use meters::{Ballistics, GR_COLOUR, OK, OVER, WARN, db_text, fraction, gain_to_db, vertical_bar};
+use super::history_graph::Columns;
+use super::meters::{Ballistics, GR_COLOUR, OK, OVER, WARN, db_text, fraction, gain_to_db, vertical_bar};
 use nice_plug::prelude::*;
 
 const CONTROL_WIDTH: f32 = 68.0;

@@ -9,8 +9,6 @@
 //! a drag is one begin/end pair per parameter it moves; nothing begins on hover.
 
 // Kept beside this file; declared here so the editor's module list stays as it is.
-#[path = "spectrum_view.rs"]
-mod spectrum_view;
 
 use super::EditorShared;
 use super::widgets::set_as_gesture;
@@ -19,7 +17,7 @@ use crate::dsp::eq::{self, BANDS};
 use crate::params::BandParams;
 use egui::{self, Color32, Event, MouseWheelUnit, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 use nice_plug::prelude::{Enum, EnumParam, Param, ParamSetter};
-use spectrum_view::{AnalyzerSource, SpectrumView};
+use super::spectrum_view::{AnalyzerSource, SpectrumView};
 
 /// Height of the whole curve section: the header row and the plot.
 pub const CURVE_HEIGHT: f32 = 300.0;
@@ -71,6 +69,17 @@ impl CurveState {
     /// The plot's axes as drawn in the last frame: frequency/gain to screen and back.
     pub fn plot_axes(&self) -> Option<&Axes> {
         self.plot.as_ref()
+    }
+
+    /// Closes the gestures of a node drag still in progress (the editor is closing).
+    pub fn end_drag(&mut self, params: &crate::params::KeelParams, setter: &ParamSetter) {
+        if let Some(drag) = self.drag.take() {
+            let band = params.bands()[drag.band];
+            setter.end_set_parameter(&band.freq);
+            if drag.moves_gain {
+                setter.end_set_parameter(&band.gain);
+            }
+        }
     }
 }
 

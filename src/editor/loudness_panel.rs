@@ -8,8 +8,8 @@
 //! further. A true peak above the platform's ceiling after its gain is red regardless.
 
 use super::EditorShared;
-use super::dynamics_panel::history_graph::{self, Columns};
-use super::dynamics_panel::meters::{OK, OVER, WARN};
+use super::history_graph::{self, Columns};
+use super::meters::{OK, OVER, WARN};
 use crate::dsp::targets::{self, Normalization, PLATFORM_TARGETS, PlatformOutcome, PlatformTarget};
 use crate::meter_values::{LOUDNESS_HISTORY_INTERVAL, LOUDNESS_HISTORY_SECONDS};
 use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Vec2};
@@ -382,7 +382,7 @@ fn history(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState) 
     let target = state.selected_target();
     painter.rect_filled(rect, 3.0, Color32::from_gray(22));
     let y_of = |lufs: f64| {
-        rect.bottom() - rect.height() * super::dynamics_panel::meters::fraction(lufs, GRAPH_LOW_LUFS, GRAPH_HIGH_LUFS)
+        rect.bottom() - rect.height() * super::meters::fraction(lufs, GRAPH_LOW_LUFS, GRAPH_HIGH_LUFS)
     };
     let band = |low: f64, high: f64, colour: Color32, strength: f32| {
         let (top, bottom) = (y_of(high), y_of(low));

@@ -5,8 +5,11 @@
 mod dynamics_panel;
 mod eq_curve;
 mod eq_panel;
+mod history_graph;
 mod loudness_panel;
+mod meters;
 mod preset_bar;
+mod spectrum_view;
 pub mod widgets;
 
 use crate::meter_values::MeterValues;
@@ -26,8 +29,8 @@ pub use preset_bar::PresetState;
 
 pub const DEFAULT_WIDTH: u32 = 1180;
 pub const DEFAULT_HEIGHT: u32 = 800;
-pub const MIN_WIDTH: u32 = 980;
-pub const MIN_HEIGHT: u32 = 680;
+pub const MIN_WIDTH: u32 = 1040;
+pub const MIN_HEIGHT: u32 = 740;
 pub const MAX_WIDTH: u32 = 3840;
 pub const MAX_HEIGHT: u32 = 2160;
 
@@ -103,6 +106,7 @@ pub struct KeelEditor {
     shared: EditorShared,
     window: Arc<EguiEditorState>,
     gui_context: Option<GuiContext>,
+    egui_context: Option<egui::Context>,
     ui: KeelUi,
 }
 
@@ -113,7 +117,7 @@ pub fn editor_state(params: &KeelParams) -> Arc<EguiEditorState> {
 }
 
 pub fn create(shared: EditorShared, state: Arc<EguiEditorState>) -> Option<EguiEditor<KeelEditor>> {
-    let app = KeelEditor { shared, window: state.clone(), gui_context: None, ui: KeelUi::default() };
+    let app = KeelEditor { shared, window: state.clone(), gui_context: None, egui_context: None, ui: KeelUi::default() };
     let settings = EguiNiceSettings::new().with_resize_hint(nice_plug::editor::ResizeHint {
         can_resize: true,
         ..Default::default()
@@ -129,6 +133,7 @@ impl NiceEguiApp for KeelEditor {
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         self.gui_context = Some(nice_gui_ctx);
+        self.egui_context = Some(egui_ctx.clone());
         // A state loaded after the window state was made may carry another size.
         let (width, height) = self.shared.params.editor_size();
         let opened = self.window.logical_size();
@@ -154,6 +159,12 @@ impl NiceEguiApp for KeelEditor {
     }
 
     fn editor_closed(&mut self) {
-        self.gui_context = None;
+        // A drag cut short by the window closing still ends its host gestures.
+        if let Some(gui) = self.gui_context.take() {
+            if let Some(egui_ctx) = self.egui_context.take() {
+                widgets::end_open_gestures(&egui_ctx, &gui);
+            }
+            self.ui.curve.end_drag(&self.shared.params, &gui.param_setter());
+        }
     }
 }

@@ -1,15 +1,44 @@
 //! One control for every parameter: drag to change (Shift for fine), wheel to step, double-click
-//! for the default, click to type a value (toggles and choice lists instead open on click).
+//! for the default, right-click to type a value; a switch flips on click and a choice list
+//! opens on click.
 //! Each drag is one host gesture; a wheel notch, a reset, a typed value or a choice is a gesture
 //! of its own. Nothing starts a gesture on hover.
 
 use egui::{Color32, CornerRadius, Response, Sense, Stroke, StrokeKind, Ui, Vec2, Widget};
+use nice_plug::context::gui::GuiContext;
+use nice_plug::params::internals::ParamPtr;
 use nice_plug::prelude::{Param, ParamSetter};
+
+/// Where the controls list the parameters whose drag gesture is open.
+fn open_gestures_id() -> egui::Id {
+    egui::Id::unique("keel-open-drag-gestures")
+}
+
+fn note_gesture(ui: &Ui, param: ParamPtr, open: bool) {
+    ui.data_mut(|d| {
+        let list = d.get_temp_mut_or_default::<Vec<ParamPtr>>(open_gestures_id());
+        list.retain(|p| *p != param);
+        if open {
+            list.push(param);
+        }
+    });
+}
+
+/// Ends the host gestures of drags the window closed on.
+pub fn end_open_gestures(ctx: &egui::Context, gui: &GuiContext) {
+    let open = ctx.data_mut(|d| d.remove_temp::<Vec<ParamPtr>>(open_gestures_id())).unwrap_or_default();
+    for param in open {
+        // SAFETY: the pointer came from a parameter of this plugin, which outlives its editor.
+        unsafe { gui.raw_end_set_parameter(param) };
+    }
+}
 
 /// Normalized change per point of drag; Shift divides it by `FINE`.
 const DRAG_PER_POINT: f32 = 0.004;
-/// Normalized change per point of wheel scroll (egui reports about 50 points per notch).
-const WHEEL_PER_POINT: f32 = 0.0006;
+/// Normalized change per wheel notch.
+const WHEEL_PER_NOTCH: f32 = 0.02;
+/// Points per notch when the platform reports wheel movement in points.
+const POINTS_PER_NOTCH: f32 = 50.0;
 const FINE: f32 = 10.0;
 pub const CONTROL_HEIGHT: f32 = 20.0;
 
@@ -53,6 +82,28 @@ fn nudged<P: Param>(param: &P, from: f32, delta: f32) -> f32 {
     param.preview_normalized(param.preview_plain((from + delta).clamp(0.0, 1.0)))
 }
 
+/// Wheel movement this frame in notches, from the raw events (egui's smoothed scrolling would
+/// spread one notch over several frames, and so over several host gestures).
+fn wheel_notches(ui: &Ui) -> f32 {
+    ui.input(|i| {
+        i.raw
+            .events
+            .iter()
+            .map(|event| match event {
+                egui::Event::MouseWheel { unit, delta, .. } => {
+                    let amount = delta.y + delta.x;
+                    match unit {
+                        egui::MouseWheelUnit::Line => amount,
+                        egui::MouseWheelUnit::Point => amount / POINTS_PER_NOTCH,
+                        egui::MouseWheelUnit::Page => amount * 4.0,
+                    }
+                }
+                _ => 0.0,
+            })
+            .sum()
+    })
+}
+
 fn is_toggle<P: Param>(param: &P) -> bool {
     param.step_count() == Some(1)
 }
@@ -68,6 +119,10 @@ impl<P: Param> Widget for ParamControl<'_, P> {
         let Self { param, setter, width, accent } = self;
         let size = Vec2::new(width, CONTROL_HEIGHT);
         let (rect, mut response) = ui.allocate_exact_size(size, Sense::click_and_drag());
+        // Screen readers (and UI tests) find the control by its parameter's name.
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::Slider, ui.is_enabled(), param.name())
+        });
         let id = response.id;
         let edit_id = id.with("typing");
         let normalized = param.unmodulated_normalized_value();
@@ -96,6 +151,7 @@ impl<P: Param> Widget for ParamControl<'_, P> {
 
         if response.drag_started() {
             setter.begin_set_parameter(param);
+            note_gesture(ui, param.as_ptr(), true);
             ui.data_mut(|d| d.insert_temp(id, DragState { raw: normalized }));
         }
         if response.dragged() {
@@ -112,18 +168,19 @@ impl<P: Param> Widget for ParamControl<'_, P> {
         }
         if response.drag_stopped() {
             setter.end_set_parameter(param);
+            note_gesture(ui, param.as_ptr(), false);
             ui.data_mut(|d| d.remove::<DragState>(id));
         }
 
         if response.hovered() && !response.dragged() {
-            let scroll = ui.input(|i| i.smooth_scroll_delta.y + i.smooth_scroll_delta.x);
-            if scroll != 0.0 {
+            let notches = wheel_notches(ui);
+            if notches != 0.0 {
                 let target = if let Some(steps) = param.step_count() {
                     let step = 1.0 / steps as f32;
-                    nudged(param, normalized, step * scroll.signum())
+                    nudged(param, normalized, step * notches.signum())
                 } else {
-                    let scale = if fine { WHEEL_PER_POINT / FINE } else { WHEEL_PER_POINT };
-                    nudged(param, normalized, scroll * scale)
+                    let scale = if fine { WHEEL_PER_NOTCH / FINE } else { WHEEL_PER_NOTCH };
+                    nudged(param, normalized, notches * scale)
                 };
                 if target != normalized {
                     set_as_gesture(setter, param, target);
@@ -132,21 +189,18 @@ impl<P: Param> Widget for ParamControl<'_, P> {
             }
         }
 
-        if response.double_clicked() {
+        // A switch flips on every click (so a double-click is two flips). Other controls reset
+        // on double-click, and typing opens on right-click so it cannot swallow a double-click.
+        let toggle = is_toggle(param);
+        if toggle && response.clicked() {
+            set_as_gesture(setter, param, if normalized > 0.5 { 0.0 } else { 1.0 });
+            response.mark_changed();
+        } else if !toggle && response.double_clicked() {
             set_as_gesture(setter, param, param.default_normalized_value());
             response.mark_changed();
-        } else if response.clicked() {
-            match param.step_count() {
-                Some(1) => {
-                    set_as_gesture(setter, param, if normalized > 0.5 { 0.0 } else { 1.0 });
-                    response.mark_changed();
-                }
-                Some(_) => {}
-                None => {
-                    let text = param.normalized_value_to_string(normalized, false);
-                    ui.data_mut(|d| d.insert_temp(edit_id, text));
-                }
-            }
+        } else if param.step_count().is_none() && response.secondary_clicked() {
+            let text = param.normalized_value_to_string(normalized, false);
+            ui.data_mut(|d| d.insert_temp(edit_id, text));
         }
         // Choice lists: a menu of every value, on click or right-click.
         if let Some(steps) = param.step_count().filter(|&s| s > 1) {
@@ -172,7 +226,11 @@ impl<P: Param> Widget for ParamControl<'_, P> {
             "{}: {}\nDrag or scroll to change (Shift: fine), double-click for the default{}",
             param.name(),
             param.normalized_value_to_string(normalized, true),
-            if param.step_count().is_none() { ", click to type" } else { "" }
+            match param.step_count() {
+                None => ", right-click to type",
+                Some(1) => "",
+                Some(_) => ", click for the list",
+            }
         ))
     }
 }
