@@ -394,6 +394,11 @@ pub struct KeelParams {
     /// The editor's logical size, saved with the plugin's state (width << 32 | height).
     #[persist = "editor-size"]
     pub editor_size: Arc<AtomicU64>,
+
+    /// The loudness panel's platform target (an id from `dsp::targets`), saved with the state.
+    /// Only the editor touches it.
+    #[persist = "loudness-target"]
+    pub loudness_target: Arc<std::sync::RwLock<String>>,
 }
 
 impl Default for KeelParams {
@@ -417,6 +422,7 @@ impl Default for KeelParams {
                 crate::editor::DEFAULT_WIDTH,
                 crate::editor::DEFAULT_HEIGHT,
             ))),
+            loudness_target: Arc::new(std::sync::RwLock::new(crate::dsp::targets::DEFAULT_TARGET_ID.to_owned())),
         }
     }
 }

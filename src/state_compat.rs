@@ -26,7 +26,10 @@ use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 
 /// Persisted non-parameter fields and the check each value must pass.
-const FIELDS: &[(&str, fn(&str) -> bool)] = &[("editor-size", |text| serde_json::from_str::<u64>(text).is_ok())];
+const FIELDS: &[(&str, fn(&str) -> bool)] = &[
+    ("editor-size", |text| serde_json::from_str::<u64>(text).is_ok()),
+    ("loudness-target", |text| serde_json::from_str::<String>(text).is_ok()),
+];
 
 /// What [`repair`] changed, by parameter id.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -355,3 +355,23 @@ fn transfer_curve_dot_follows_the_detector_level() {
     }
     assert!(host.take().is_empty());
 }
+
+#[test]
+fn the_chosen_target_is_saved_with_the_state_and_restored() {
+    use nice_plug::prelude::Params;
+    let (shared, _host, context) = editor_fixture();
+    let mut first = harness(&shared, context, KeelUi::default());
+    first.run_steps(2);
+    choose(&mut first, "Spotify (Normal, default)", "Apple Music (Sound Check)");
+    assert_eq!(*shared.params.loudness_target.read().unwrap(), "apple-music");
+    let fields = shared.params.serialize_fields();
+    assert_eq!(fields.get("loudness-target").map(String::as_str), Some("\"apple-music\""));
+
+    // A session reopened: the state is loaded into fresh parameters, then a new editor opens.
+    let (reopened, _host, context) = editor_fixture();
+    reopened.params.deserialize_fields(&fields);
+    let mut second = harness(&reopened, context, KeelUi::default());
+    second.run_steps(2);
+    assert_eq!(second.state().loudness.selected_target().id, "apple-music");
+    assert!(second.query_all_by_value("Apple Music (Sound Check)").next().is_some());
+}

@@ -22,7 +22,8 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// The display to use: `DISPLAY` if set, else a private Xvfb.
+/// The display to use: `DISPLAY` if set, else a private Xvfb. Its screen is large enough that
+/// the pointer, which starts at the centre, rests outside the editor (no tooltip in the shot).
 fn display() -> (String, Option<KillOnDrop>) {
     if let Some(display) = std::env::var_os("DISPLAY") {
         return (display.to_string_lossy().into_owned(), None);
@@ -32,7 +33,7 @@ fn display() -> (String, Option<KillOnDrop>) {
         .expect("no free X display number");
     let display = format!(":{number}");
     let xvfb = Command::new("Xvfb")
-        .args([display.as_str(), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
+        .args([display.as_str(), "-screen", "0", "2560x1800x24", "-nolisten", "tcp"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

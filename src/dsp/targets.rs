@@ -27,6 +27,9 @@ pub enum Normalization {
     None,
 }
 
+/// The target the editor shows until the user picks another.
+pub const DEFAULT_TARGET_ID: &str = "spotify-normal";
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PlatformTarget {
     pub id: &'static str,

@@ -61,7 +61,7 @@ impl Default for LoudnessState {
     fn default() -> Self {
         let len = (LOUDNESS_HISTORY_SECONDS / LOUDNESS_HISTORY_INTERVAL).round() as usize;
         Self {
-            target: PLATFORM_TARGETS.iter().position(|t| t.id == "spotify-normal").unwrap_or(0),
+            target: PLATFORM_TARGETS.iter().position(|t| t.id == crate::dsp::targets::DEFAULT_TARGET_ID).unwrap_or(0),
             window_seconds: HISTORY_WINDOWS[0],
             history: Vec::with_capacity(len),
             columns: Columns::with_capacity(512),
@@ -218,6 +218,13 @@ fn lufs(value: f64) -> String {
 }
 
 pub fn show(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState) {
+    // The target saved with the plugin's state wins (a session or preset load may change it).
+    if let Ok(saved) = shared.params.loudness_target.read() {
+        if saved.as_str() != state.selected_target().id {
+            state.select_target(&saved);
+        }
+    }
+    let chosen = state.target;
     let meters = &shared.meters;
     let r = meters.reading();
     let target = state.selected_target();
@@ -292,6 +299,11 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState)
             .response
             .labelled_by(label.id);
     });
+    if state.target != chosen {
+        if let Ok(mut saved) = shared.params.loudness_target.write() {
+            *saved = state.selected_target().id.to_owned();
+        }
+    }
     let target = state.selected_target();
     let outcome = targets::evaluate(target, r.integrated, r.true_peak_dbtp);
     let zone = LoudnessState::zone(target, r.integrated);

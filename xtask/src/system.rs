@@ -106,7 +106,8 @@ fn run(prefix: &[&str], command: &[&str]) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("`{}` failed with {status}", full.join(" "))) }
 }
 
-/// An Xvfb server for the duration of the test run, unless a display is already there.
+/// An Xvfb server for the duration of the test run, unless a display is already there. The
+/// screen is large so the pointer (at its centre) rests outside a plugin window at the origin.
 pub struct VirtualDisplay {
     child: Option<Child>,
 }
@@ -119,7 +120,7 @@ impl VirtualDisplay {
         let display = ":97";
         println!("xtask: starting Xvfb on {display} for the window tests");
         let child = Command::new("Xvfb")
-            .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([display, "-screen", "0", "2560x1800x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
