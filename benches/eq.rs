@@ -1,10 +1,13 @@
 //! 8 active bands, stereo, 48 kHz, 512-frame blocks: Keel's EQ against the `biquad` crate's
 //! f64 DirectForm2Transposed running the same 8 sections in series on each channel.
+//! `keel_avx2` and `keel_portable` are the same EQ capped at the kernel builds that CPUs
+//! without AVX-512 (or without AVX2) run.
 //! Throughput is in stereo frames, so criterion's time per element is ns per frame.
 
 use biquad::{Biquad, Coefficients, DirectForm2Transposed, ToHertz, Type};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use keel::dsp::eq::design::{BandSettings, FilterKind, Placement, design_band};
+use keel::dsp::eq::cascade::{KernelBuild, limit_kernel_build};
 use keel::dsp::eq::{BANDS, Equalizer};
 use keel::dsp::rng::Rng;
 use std::hint::black_box;
@@ -49,6 +52,18 @@ fn bench_eq(c: &mut Criterion) {
             eq.process(black_box(&mut bl), black_box(&mut br));
         })
     });
+    // The builds for CPUs without AVX-512 (the one above picks the best this CPU has).
+    for (name, limit) in [("keel_avx2", KernelBuild::Avx2), ("keel_portable", KernelBuild::Portable)] {
+        limit_kernel_build(limit);
+        group.bench_function(BenchmarkId::new(name, BLOCK), |b| {
+            b.iter(|| {
+                bl.copy_from_slice(&l);
+                br.copy_from_slice(&r);
+                eq.process(black_box(&mut bl), black_box(&mut br));
+            })
+        });
+    }
+    limit_kernel_build(KernelBuild::Avx512);
 
     // The peer gets the same 8 sections (RBJ designs from the crate itself; the cost per
     // section does not depend on the coefficient values).

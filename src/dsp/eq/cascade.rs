@@ -117,6 +117,22 @@ fn edge_step<const K: usize>(
     }
 }
 
+/// Builds of the wavefront kernel, from the one every CPU of the architecture runs up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelBuild {
+    Portable = 0,
+    Avx2 = 1,
+    Avx512 = 2,
+}
+
+static KERNEL_LIMIT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(KernelBuild::Avx512 as u8);
+
+/// Caps the kernel build picked at run time, process-wide (for benchmarks that compare the
+/// builds; the results are identical whichever runs).
+pub fn limit_kernel_build(limit: KernelBuild) {
+    KERNEL_LIMIT.store(limit as u8, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Largest cascade that runs as a wavefront with its stages unrolled; longer ones use `tick`.
 const WAVEFRONT_MAX: usize = 16;
 
@@ -240,11 +256,27 @@ impl<const SLOTS: usize> Cascade<SLOTS> {
     /// computed in wavefront order (see the module notes).
     pub fn process_block(&mut self, left: &mut [f32], right: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512vl") {
-            // SAFETY: the CPU has the features the function is compiled for.
-            unsafe { self.process_block_avx512(left, right) };
-            return;
+        {
+            use std::arch::is_x86_feature_detected as has;
+            let limit = KERNEL_LIMIT.load(std::sync::atomic::Ordering::Relaxed);
+            if limit >= KernelBuild::Avx512 as u8 && has!("avx512f") && has!("avx512vl") {
+                // SAFETY: the CPU has the features the function is compiled for.
+                unsafe { self.process_block_avx512(left, right) };
+                return;
+            }
+            if limit >= KernelBuild::Avx2 as u8 && has!("avx2") {
+                // SAFETY: as above.
+                unsafe { self.process_block_avx2(left, right) };
+                return;
+            }
         }
+        self.process_block_portable(left, right);
+    }
+
+    /// The same code in AVX2's three-operand encoding (fewer register copies).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn process_block_avx2(&mut self, left: &mut [f32], right: &mut [f32]) {
         self.process_block_portable(left, right);
     }
 
@@ -391,11 +423,14 @@ mod tests {
                     break;
                 }
                 let end = (start + block.max(1)).min(len);
-                if block % 2 == 0 {
-                    by_block.process_block(&mut bl[start..end], &mut br[start..end]);
-                } else {
-                    // Also the build without the CPU-specific path, where the CPU has one.
-                    by_block.process_block_portable(&mut bl[start..end], &mut br[start..end]);
+                // Every kernel build this CPU can run, in turn.
+                let (l, r) = (&mut bl[start..end], &mut br[start..end]);
+                match start % 3 {
+                    0 => by_block.process_block(l, r),
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: only where the CPU has AVX2.
+                    1 if std::arch::is_x86_feature_detected!("avx2") => unsafe { by_block.process_block_avx2(l, r) },
+                    _ => by_block.process_block_portable(l, r),
                 }
                 start = end;
             }
