@@ -79,20 +79,7 @@ fn parameters_ids_names_and_text() {
     let mut plug = Plug::new(entry);
     let infos = plug.param_infos();
 
-    let mut expected: Vec<String> = Vec::new();
-    for band in 1..=8 {
-        for p in ["on", "type", "freq", "gain", "q", "slope", "place"] {
-            expected.push(format!("eq{band}_{p}"));
-        }
-    }
-    for p in ["on", "threshold", "ratio", "knee", "attack", "release", "auto_release", "detector", "makeup", "auto_makeup", "sc_hpf", "link", "mix"] {
-        expected.push(format!("comp_{p}"));
-    }
-    for p in ["on", "ceiling", "drive", "release", "auto_release", "link"] {
-        expected.push(format!("lim_{p}"));
-    }
-    expected.push("out_gain".into());
-    expected.push("bypass".into());
+    let expected = all_string_ids();
     assert_eq!(infos.len(), 77);
     assert_eq!(infos.len(), expected.len(), "parameter count");
 

@@ -33,17 +33,9 @@ const RATE: f64 = 48_000.0;
 const MAX_BLOCK: usize = 512;
 
 fn vst3_library_path() -> PathBuf {
-    let (bundle, origin) = match std::env::var_os("KEEL_VST3_BUNDLE") {
-        Some(path) => (PathBuf::from(path), "KEEL_VST3_BUNDLE"),
-        None => (PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bundled/Keel.vst3"), "the default location"),
-    };
+    let bundle = built_bundle("KEEL_VST3_BUNDLE", "Keel.vst3");
     let library = bundle.join(format!("Contents/{}-linux/Keel.so", std::env::consts::ARCH));
-    assert!(
-        library.exists(),
-        "the Keel VST3 bundle is missing at {} ({origin}): run `cargo xtask bundle keel --release` first \
-         (`cargo xtask test` does this for you)",
-        library.display()
-    );
+    assert!(library.exists(), "the Keel VST3 bundle at {} has no {}", bundle.display(), library.display());
     library
 }
 

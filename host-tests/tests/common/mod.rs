@@ -24,16 +24,22 @@ pub const RATES: [f64; 5] = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
 // Locating and loading the bundle
 
 pub fn bundle_path() -> PathBuf {
-    let (path, origin) = match std::env::var_os("KEEL_CLAP_BUNDLE") {
-        Some(path) => (PathBuf::from(path), "KEEL_CLAP_BUNDLE"),
+    built_bundle("KEEL_CLAP_BUNDLE", "Keel.clap")
+}
+
+/// A built bundle: `env_var` if set, else `target/bundled/<name>` of the workspace. A missing
+/// bundle is a failure with the command that builds it, never a skip.
+pub fn built_bundle(env_var: &str, name: &str) -> PathBuf {
+    let (path, origin) = match std::env::var_os(env_var) {
+        Some(path) => (PathBuf::from(path), env_var.to_owned()),
         None => (
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bundled/Keel.clap"),
-            "the default location",
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bundled").join(name),
+            "the default location".to_owned(),
         ),
     };
     assert!(
         path.exists(),
-        "the Keel CLAP bundle is missing at {} ({origin}): run `cargo xtask bundle keel --release` first \
+        "the Keel bundle is missing at {} ({origin}): run `cargo xtask bundle keel --release` first \
          (`cargo xtask test` does this for you)",
         path.display()
     );
