@@ -11,11 +11,11 @@
 // Kept beside this file; declared here so the editor's module list stays as it is.
 
 use super::EditorShared;
-use super::widgets::set_as_gesture;
+use super::widgets::{notches_of, set_as_gesture};
 use crate::dsp::eq::design::{FilterKind, MAX_FREQ_HZ, MAX_FREQ_RATIO, MAX_GAIN_DB, MIN_FREQ_HZ, MIN_GAIN_DB};
 use crate::dsp::eq::{self, BANDS};
 use crate::params::BandParams;
-use egui::{self, Color32, Event, MouseWheelUnit, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
+use egui::{self, Color32, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 use nice_plug::prelude::{Enum, EnumParam, Param, ParamSetter};
 use super::spectrum_view::{AnalyzerSource, SpectrumView};
 
@@ -31,8 +31,6 @@ const NODE_HIT_SIZE: f32 = 22.0;
 const FINE: f32 = 10.0;
 /// Q changes by this factor per wheel notch (a quarter octave of bandwidth, roughly).
 const Q_FACTOR_PER_NOTCH: f64 = 1.189_207_115; // 2^(1/4)
-/// Points per wheel notch when the platform reports points (egui's own line height).
-const POINTS_PER_NOTCH: f32 = 40.0;
 
 pub const BAND_COLOURS: [Color32; BANDS] = [
     Color32::from_rgb(0xE5, 0x73, 0x73),
@@ -401,24 +399,8 @@ fn wheel_changes_q(ui: &egui::Ui, params: &BandParams, setter: &ParamSetter, fin
     if !kind_of(params).uses_q() {
         return;
     }
-    let notches: Vec<f32> = ui.input(|i| {
-        i.raw
-            .events
-            .iter()
-            .filter_map(|event| match event {
-                Event::MouseWheel { unit, delta, .. } => {
-                    let amount = delta.y + delta.x;
-                    Some(match unit {
-                        MouseWheelUnit::Line => amount,
-                        MouseWheelUnit::Point => amount / POINTS_PER_NOTCH,
-                        MouseWheelUnit::Page => amount * 4.0,
-                    })
-                }
-                _ => None,
-            })
-            .filter(|notches| *notches != 0.0)
-            .collect()
-    });
+    let notches: Vec<f32> =
+        ui.input(|i| i.raw.events.iter().filter_map(notches_of).filter(|notches| *notches != 0.0).collect());
     for notch in notches {
         let scale = if fine { 1.0 / FINE } else { 1.0 };
         let q = f64::from(params.q.value()) * Q_FACTOR_PER_NOTCH.powf(f64::from(notch * scale));

@@ -37,8 +37,8 @@ pub fn end_open_gestures(ctx: &egui::Context, gui: &GuiContext) {
 const DRAG_PER_POINT: f32 = 0.004;
 /// Normalized change per wheel notch.
 const WHEEL_PER_NOTCH: f32 = 0.02;
-/// Points per notch when the platform reports wheel movement in points.
-const POINTS_PER_NOTCH: f32 = 50.0;
+/// Points per notch when the platform reports wheel movement in points (egui's line height).
+const POINTS_PER_NOTCH: f32 = 40.0;
 const FINE: f32 = 10.0;
 pub const CONTROL_HEIGHT: f32 = 20.0;
 
@@ -85,23 +85,22 @@ fn nudged<P: Param>(param: &P, from: f32, delta: f32) -> f32 {
 /// Wheel movement this frame in notches, from the raw events (egui's smoothed scrolling would
 /// spread one notch over several frames, and so over several host gestures).
 fn wheel_notches(ui: &Ui) -> f32 {
-    ui.input(|i| {
-        i.raw
-            .events
-            .iter()
-            .map(|event| match event {
-                egui::Event::MouseWheel { unit, delta, .. } => {
-                    let amount = delta.y + delta.x;
-                    match unit {
-                        egui::MouseWheelUnit::Line => amount,
-                        egui::MouseWheelUnit::Point => amount / POINTS_PER_NOTCH,
-                        egui::MouseWheelUnit::Page => amount * 4.0,
-                    }
-                }
-                _ => 0.0,
+    ui.input(|i| i.raw.events.iter().filter_map(notches_of).sum())
+}
+
+/// The notches one raw event turns the wheel by, if it is a wheel event.
+pub(super) fn notches_of(event: &egui::Event) -> Option<f32> {
+    match event {
+        egui::Event::MouseWheel { unit, delta, .. } => {
+            let amount = delta.y + delta.x;
+            Some(match unit {
+                egui::MouseWheelUnit::Line => amount,
+                egui::MouseWheelUnit::Point => amount / POINTS_PER_NOTCH,
+                egui::MouseWheelUnit::Page => amount * 4.0,
             })
-            .sum()
-    })
+        }
+        _ => None,
+    }
 }
 
 fn is_toggle<P: Param>(param: &P) -> bool {
