@@ -2,7 +2,7 @@
 //! restores the default, and a drag cut short by the editor closing still ends its gestures.
 
 mod common;
-use common::gui::{Gesture, RecordingHost, editor_fixture};
+use common::gui::{Gesture, RecordingHost, editor_fixture, editor_harness};
 use egui::{Event, Modifiers, MouseWheelUnit, PointerButton, Pos2, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -21,15 +21,7 @@ struct Editor {
 
 fn editor() -> Editor {
     let (shared, host, context) = editor_fixture();
-    let (drawn, setter_context) = (shared.clone(), context.clone());
-    // Frames 1/60 s apart, so two clicks in a row fall within the double-click time.
-    let mut harness = Harness::builder().with_size(egui::vec2(1180.0, 800.0)).with_step_dt(1.0 / 60.0).build_ui_state(
-        move |ui, state: &mut KeelUi| {
-            let setter = setter_context.param_setter();
-            state.show(ui, &drawn, &setter);
-        },
-        KeelUi::default(),
-    );
+    let mut harness = editor_harness(&shared, context.clone());
     harness.run_steps(2);
     Editor { harness, shared, host, context }
 }

@@ -2,7 +2,7 @@
 //! drags, wheel, double-clicks, hovering and the node's menu.
 mod common;
 
-use common::gui::{Gesture, RecordingHost, editor_fixture};
+use common::gui::{Gesture, RecordingHost, editor_fixture, editor_harness};
 use egui::{Event, Modifiers, MouseWheelSource, MouseWheelUnit, PointerButton, Pos2, TouchPhase, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -32,17 +32,7 @@ fn editor_at_rate(sample_rate: f32) -> Editor {
     let (shared, host, context) = editor_fixture();
     shared.sample_rate.store(sample_rate, Ordering::Relaxed);
     let outside = GuiContext::new(host.clone());
-    let drawn = shared.clone();
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1180.0, 800.0))
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(
-            move |ui, state: &mut KeelUi| {
-                let setter = context.param_setter();
-                state.show(ui, &drawn, &setter);
-            },
-            KeelUi::default(),
-        );
+    let mut harness = editor_harness(&shared, context);
     harness.run_steps(2);
     Editor { harness, shared, host, outside }
 }

@@ -4,10 +4,8 @@
 
 mod common;
 use common::assert_no_alloc;
-use common::gui::host_for;
-use egui_kittest::Harness;
+use common::gui::{editor_harness, host_for};
 use keel::Keel;
-use keel::editor::KeelUi;
 use keel::spectrum_tap::TapPoint;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,13 +37,7 @@ fn processing_with_the_editor_open_allocates_nothing() {
     let gui = {
         let (shared, done) = (shared.clone(), done.clone());
         std::thread::spawn(move || {
-            let mut harness = Harness::builder().with_size(egui::vec2(1180.0, 800.0)).build_ui_state(
-                move |ui, state: &mut KeelUi| {
-                    let setter = context.param_setter();
-                    state.show(ui, &shared, &setter);
-                },
-                KeelUi::default(),
-            );
+            let mut harness = editor_harness(&shared, context);
             let mut frames = 0;
             while !done.load(Ordering::Relaxed) || frames < 20 {
                 harness.run_steps(1);

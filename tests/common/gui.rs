@@ -1,7 +1,8 @@
 //! A stand-in for the host behind the editor: records every parameter gesture the UI makes and
 //! applies the values, so headless UI tests can check what a host would have received.
 
-use keel::editor::EditorShared;
+use egui_kittest::Harness;
+use keel::editor::{EditorShared, KeelUi};
 use keel::meter_values::MeterValues;
 use keel::params::KeelParams;
 use keel::spectrum_tap::SpectrumTap;
@@ -113,4 +114,18 @@ pub fn editor_fixture() -> (EditorShared, Arc<RecordingHost>, GuiContext) {
     let host = RecordingHost::new(params);
     let context = GuiContext::new(host.clone());
     (shared, host, context)
+}
+
+/// The whole editor, headless, at its default size, drawing `shared` through `context`. Frames
+/// are 1/60 s apart, so two clicks in a row fall within the double-click time.
+pub fn editor_harness(shared: &EditorShared, context: GuiContext) -> Harness<'static, KeelUi> {
+    let shared = shared.clone();
+    let size = egui::vec2(keel::editor::DEFAULT_WIDTH as f32, keel::editor::DEFAULT_HEIGHT as f32);
+    Harness::builder().with_size(size).with_step_dt(1.0 / 60.0).build_ui_state(
+        move |ui, state: &mut KeelUi| {
+            let setter = context.param_setter();
+            state.show(ui, &shared, &setter);
+        },
+        KeelUi::default(),
+    )
 }
