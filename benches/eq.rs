@@ -6,10 +6,10 @@
 
 use biquad::{Biquad, Coefficients, DirectForm2Transposed, ToHertz, Type};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use keel::dsp::eq::design::{BandSettings, FilterKind, Placement, design_band};
-use keel::dsp::eq::cascade::{KernelBuild, limit_kernel_build};
-use keel::dsp::eq::{BANDS, Equalizer};
-use keel::dsp::rng::Rng;
+use keel_core::dsp::eq::design::{BandSettings, FilterKind, Placement, design_band};
+use keel_core::dsp::cpu::{SimdLevel, limit};
+use keel_core::dsp::eq::{BANDS, Equalizer};
+use keel_core::dsp::rng::Rng;
 use std::hint::black_box;
 
 const FS: f64 = 48_000.0;
@@ -53,8 +53,8 @@ fn bench_eq(c: &mut Criterion) {
         })
     });
     // The builds for CPUs without AVX-512 (the one above picks the best this CPU has).
-    for (name, limit) in [("keel_avx2", KernelBuild::Avx2), ("keel_portable", KernelBuild::Portable)] {
-        limit_kernel_build(limit);
+    for (name, cap) in [("keel_avx2", SimdLevel::Avx2), ("keel_portable", SimdLevel::Portable)] {
+        limit(cap);
         group.bench_function(BenchmarkId::new(name, BLOCK), |b| {
             b.iter(|| {
                 bl.copy_from_slice(&l);
@@ -63,7 +63,7 @@ fn bench_eq(c: &mut Criterion) {
             })
         });
     }
-    limit_kernel_build(KernelBuild::Avx512);
+    limit(SimdLevel::Avx512);
 
     // The peer gets the same 8 sections (RBJ designs from the crate itself; the cost per
     // section does not depend on the coefficient values).

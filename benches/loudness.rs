@@ -17,8 +17,8 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ebur128::{EbuR128, Mode};
-use keel::dsp::loudness::LoudnessMeter;
-use keel::dsp::rng::Rng;
+use keel_core::dsp::loudness::LoudnessMeter;
+use keel_core::dsp::rng::Rng;
 use std::f64::consts::TAU;
 use std::hint::black_box;
 
@@ -80,7 +80,7 @@ fn bench_plugin(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Elements(BLOCK as u64));
 
-        let mut keel = LoudnessMeter::with_true_peak(2, FS, true_peak);
+        let mut keel = LoudnessMeter::with_true_peak(2, FS, true_peak).unwrap();
         let mut i = 0;
         group.bench_function("keel", |b| {
             b.iter(|| {
@@ -125,7 +125,7 @@ fn bench_file(c: &mut Criterion) {
         group.throughput(Throughput::Elements(left.len() as u64));
         group.bench_function("keel", |b| {
             b.iter_batched_ref(
-                || LoudnessMeter::with_true_peak(2, FS, true_peak),
+                || LoudnessMeter::with_true_peak(2, FS, true_peak).unwrap(),
                 |meter| {
                     for (l, r) in left.chunks(BLOCK).zip(right.chunks(BLOCK)) {
                         meter.process(&[l, r]);
@@ -166,7 +166,7 @@ fn bench_noise(c: &mut Criterion) {
     let blocks = len / BLOCK;
     let mut group = c.benchmark_group("loudness_noise_with_true_peak");
     group.throughput(Throughput::Elements(BLOCK as u64));
-    let mut keel = LoudnessMeter::new(2, FS);
+    let mut keel = LoudnessMeter::new(2, FS).unwrap();
     let mut i = 0;
     group.bench_function("keel", |b| {
         b.iter(|| {

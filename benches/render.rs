@@ -8,12 +8,12 @@
 //! `KEEL_BENCH_SECONDS` shortens the file for a quick look.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use keel::cli::progress::Progress;
-use keel::cli::render::{DEFAULT_BLOCK, configured_params, render_file};
-use keel::cli::wav::{self, Encoding, WavFormat};
-use keel::dsp::level::db_to_gain;
-use keel::dsp::signals::pink_noise;
-use keel::preset::ParamTable;
+use keel_cli::progress::Progress;
+use keel_cli::render::{DEFAULT_BLOCK, configured_params, render_file};
+use keel_cli::wav::{self, Encoding, WavFormat};
+use keel_core::dsp::level::db_to_gain;
+use keel_core::signals::pink_noise;
+use keel_core::params::ParamTable;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -33,7 +33,7 @@ fn bench_render(c: &mut Criterion) {
     wav::write_all(&input, WavFormat { channels: 2, sample_rate: RATE, encoding: Encoding::Int24 }, &channels, false).unwrap();
     drop(channels);
 
-    let preset: PathBuf = [env!("CARGO_MANIFEST_DIR"), "presets", "streaming_master.json"].iter().collect();
+    let preset: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "..", "presets", "streaming_master.json"].iter().collect();
     let settings = configured_params(Some(&preset), &[], &ParamTable::new()).unwrap().chain_settings();
     let quiet = Progress::new(frames, "bench", true);
 

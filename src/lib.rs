@@ -1,9 +1,6 @@
-//! Keel: plugin glue only. The signal path is `chain::Chain`; this file translates parameters to
-//! chain settings and hands the host's buffers over.
+//! Keel: plugin glue only. The signal path is `keel_core::chain::Chain`; this file translates
+//! parameters to chain settings and hands the host's buffers over.
 
-pub mod chain;
-pub mod cli;
-pub mod dsp;
 pub mod editor;
 pub mod meter_values;
 pub mod params;
@@ -11,9 +8,11 @@ pub mod preset;
 pub mod spectrum_tap;
 pub mod state_compat;
 
-use chain::Chain;
-use dsp::loudness::LoudnessMeter;
-use meter_values::{GAIN_HISTORY_INTERVAL, LOUDNESS_HISTORY_INTERVAL, MeterValues};
+use keel_core::chain::Chain;
+use keel_core::dsp::denormals::FlushDenormals;
+use keel_core::dsp::level::peak;
+use keel_core::dsp::loudness::{ChannelLayout, LoudnessMeter};
+use meter_values::{GAIN_HISTORY_INTERVAL, LOUDNESS_HISTORY_INTERVAL, MeterSnapshot, MeterValues};
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
 use params::KeelParams;
@@ -41,6 +40,8 @@ pub struct Keel {
     output_meter: LoudnessMeter,
     /// Right channel stand-in when the host gives us a mono bus.
     mono_scratch: Vec<f32>,
+    /// Meter snapshots handed to the editor so far.
+    blocks_published: u64,
 }
 
 impl Default for Keel {
@@ -56,8 +57,9 @@ impl Default for Keel {
             frames_since_gain_entry: 0,
             gain_reduction_since_entry: 0.0,
             chain: Chain::new(48_000.0),
-            output_meter: LoudnessMeter::new(2, 48_000.0),
+            output_meter: LoudnessMeter::with_layout(ChannelLayout::Stereo, 48_000.0, true),
             mono_scratch: Vec::new(),
+            blocks_published: 0,
         }
     }
 }
@@ -136,7 +138,8 @@ impl Keel {
         self.chain = Chain::new(sample_rate);
         self.chain.set_settings(&self.params.chain_settings());
         self.mono_scratch = vec![0.0; max_block];
-        self.output_meter = LoudnessMeter::new(channels.clamp(1, 2), sample_rate);
+        let layout = if channels == 1 { ChannelLayout::Mono } else { ChannelLayout::Stereo };
+        self.output_meter = LoudnessMeter::with_layout(layout, sample_rate, true);
     }
 
     /// What the editor shares with the audio side.
@@ -150,8 +153,10 @@ impl Keel {
     }
 
     /// One host block, in place: the chain, the meters, and (when `analyze`, i.e. the editor
-    /// is open) the analyzer's tap. Realtime-safe after `prepare`.
+    /// is open) the analyzer's tap. Realtime-safe after `prepare`. Denormals are flushed for the
+    /// duration and the host's floating-point state is restored afterwards.
     pub fn process_channels(&mut self, channels: &mut [&mut [f32]], analyze: bool) {
+        let _flush = FlushDenormals::new();
         self.chain.set_settings(&self.params.chain_settings());
         if self.meters.reset_requested.swap(false, Ordering::Relaxed) {
             self.output_meter.reset();
@@ -209,13 +214,17 @@ impl Keel {
     fn publish_meters(&mut self, frames: usize) {
         let meters = &self.meters;
         let (compressor_gr, limiter_gr) = self.chain.gain_reduction_db();
-        meters.compressor_gr_db.store(f64::from(compressor_gr));
-        meters.limiter_gr_db.store(f64::from(limiter_gr));
         meters.compressor_gr_peak_db.accumulate(f64::from(compressor_gr));
         meters.limiter_gr_peak_db.accumulate(f64::from(limiter_gr));
-        meters.compressor_detector_db.store(f64::from(self.chain.compressor_detector_db()));
         let reading = self.output_meter.reading();
-        meters.publish(&reading);
+        meters.publish(&MeterSnapshot {
+            loudness: reading,
+            compressor_gr_db: f64::from(compressor_gr),
+            limiter_gr_db: f64::from(limiter_gr),
+            compressor_detector_db: f64::from(self.chain.compressor_detector_db()),
+            block: self.blocks_published,
+        });
+        self.blocks_published += 1;
 
         // One history entry per elapsed interval; a block longer than that repeats its value.
         let sample_rate = self.chain.sample_rate();
@@ -242,7 +251,6 @@ impl Keel {
 
 /// Sample peaks of a block into the editor's peak holds.
 fn publish_peaks(holds: &[meter_values::MaxSinceRead; 2], left: &[f32], right: &[f32]) {
-    let peak = |x: &[f32]| x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     holds[0].accumulate(f64::from(peak(left)));
     holds[1].accumulate(f64::from(peak(right)));
 }

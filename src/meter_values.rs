@@ -1,31 +1,141 @@
-//! Meter values handed from the audio thread to the editor: plain atomics, written once per
-//! block, read whenever the editor paints. Requests from the editor (reset, pause) travel back
-//! the same way. No locks, no allocation after construction.
+//! Meter values handed from the audio thread to the editor, without locks or allocation after
+//! construction:
+//!
+//! - [`MeterValues::publish`] hands over one [`MeterSnapshot`] per block: every reading of that
+//!   block, read back whole by [`MeterValues::snapshot`] (a sequence lock over atomic words: the
+//!   writer never waits; a reader that overlapped a write reads again);
+//! - peak holds keep the largest value until the editor takes it, so no peak between two
+//!   frames is lost;
+//! - histories are rings of values at a steady interval.
+//!
+//! Requests from the editor (reset, pause) travel back through flags.
 
-use crate::dsp::loudness::LoudnessReading;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use atomic_float::AtomicF64;
+use keel_core::dsp::loudness::LoudnessReading;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 
-/// An f64 stored as its bits.
-#[derive(Debug)]
-pub struct AtomicF64(AtomicU64);
+/// Every reading of one block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeterSnapshot {
+    pub loudness: LoudnessReading,
+    /// Gain reduction during the block, dB (>= 0).
+    pub compressor_gr_db: f64,
+    pub limiter_gr_db: f64,
+    /// Highest compressor detector level (after the side-chain filter) in the block, dB.
+    pub compressor_detector_db: f64,
+    /// Blocks published before this one.
+    pub block: u64,
+}
 
-impl AtomicF64 {
-    pub fn new(value: f64) -> Self {
-        Self(AtomicU64::new(value.to_bits()))
-    }
-
-    pub fn load(&self) -> f64 {
-        f64::from_bits(self.0.load(Ordering::Relaxed))
-    }
-
-    pub fn store(&self, value: f64) {
-        self.0.store(value.to_bits(), Ordering::Relaxed);
+impl Default for MeterSnapshot {
+    fn default() -> Self {
+        let silent = f64::NEG_INFINITY;
+        Self {
+            loudness: LoudnessReading {
+                momentary: silent,
+                short_term: silent,
+                integrated: silent,
+                loudness_range: silent,
+                lra_stable: false,
+                max_momentary: silent,
+                max_short_term: silent,
+                true_peak_dbtp: silent,
+                sample_peak_dbfs: silent,
+            },
+            compressor_gr_db: 0.0,
+            limiter_gr_db: 0.0,
+            compressor_detector_db: silent,
+            block: 0,
+        }
     }
 }
 
-impl Default for AtomicF64 {
-    fn default() -> Self {
-        Self::new(f64::NEG_INFINITY)
+const WORDS: usize = 13;
+
+impl MeterSnapshot {
+    fn to_words(self) -> [u64; WORDS] {
+        let r = self.loudness;
+        [
+            r.momentary.to_bits(),
+            r.short_term.to_bits(),
+            r.integrated.to_bits(),
+            r.loudness_range.to_bits(),
+            u64::from(r.lra_stable),
+            r.max_momentary.to_bits(),
+            r.max_short_term.to_bits(),
+            r.true_peak_dbtp.to_bits(),
+            r.sample_peak_dbfs.to_bits(),
+            self.compressor_gr_db.to_bits(),
+            self.limiter_gr_db.to_bits(),
+            self.compressor_detector_db.to_bits(),
+            self.block,
+        ]
+    }
+
+    fn from_words(w: [u64; WORDS]) -> Self {
+        let f = |i: usize| f64::from_bits(w[i]);
+        Self {
+            loudness: LoudnessReading {
+                momentary: f(0),
+                short_term: f(1),
+                integrated: f(2),
+                loudness_range: f(3),
+                lra_stable: w[4] != 0,
+                max_momentary: f(5),
+                max_short_term: f(6),
+                true_peak_dbtp: f(7),
+                sample_peak_dbfs: f(8),
+            },
+            compressor_gr_db: f(9),
+            limiter_gr_db: f(10),
+            compressor_detector_db: f(11),
+            block: w[12],
+        }
+    }
+}
+
+/// One snapshot at a time from one writer to any readers. The sequence number is odd while a
+/// write is under way; a reader accepts words only if the number was even and unchanged around
+/// its copy.
+#[derive(Debug)]
+struct SnapshotCell {
+    sequence: AtomicU64,
+    words: [AtomicU64; WORDS],
+}
+
+impl SnapshotCell {
+    fn new(snapshot: MeterSnapshot) -> Self {
+        Self { sequence: AtomicU64::new(0), words: snapshot.to_words().map(AtomicU64::new) }
+    }
+
+    /// Single writer (the audio thread): never waits.
+    fn write(&self, snapshot: MeterSnapshot) {
+        let sequence = self.sequence.load(Ordering::Relaxed);
+        self.sequence.store(sequence.wrapping_add(1), Ordering::Relaxed);
+        // The odd number is visible before any word changes.
+        fence(Ordering::Release);
+        for (word, value) in self.words.iter().zip(snapshot.to_words()) {
+            word.store(value, Ordering::Relaxed);
+        }
+        self.sequence.store(sequence.wrapping_add(2), Ordering::Release);
+    }
+
+    /// A copy no write overlapped, or `None` after `attempts` overlapped ones.
+    fn try_read(&self, attempts: usize) -> Option<MeterSnapshot> {
+        for _ in 0..attempts {
+            let before = self.sequence.load(Ordering::Acquire);
+            if before % 2 == 1 {
+                std::hint::spin_loop();
+                continue;
+            }
+            let words = std::array::from_fn(|i| self.words[i].load(Ordering::Relaxed));
+            // The copy is complete before the sequence number is read again.
+            fence(Ordering::Acquire);
+            if self.sequence.load(Ordering::Relaxed) == before {
+                return Some(MeterSnapshot::from_words(words));
+            }
+        }
+        None
     }
 }
 
@@ -78,7 +188,7 @@ impl History {
     /// Audio thread: appends one value.
     pub fn push(&self, value: f64) {
         let written = self.written.load(Ordering::Relaxed);
-        self.values[(written % self.values.len() as u64) as usize].store(value);
+        self.values[(written % self.values.len() as u64) as usize].store(value, Ordering::Relaxed);
         self.written.store(written + 1, Ordering::Release);
     }
 
@@ -93,7 +203,7 @@ impl History {
         let written = self.written.load(Ordering::Acquire);
         let len = self.values.len() as u64;
         let first = written.saturating_sub(len).max(self.start.load(Ordering::Relaxed));
-        out.extend((first..written).map(|i| self.values[(i % len) as usize].load()));
+        out.extend((first..written).map(|i| self.values[(i % len) as usize].load(Ordering::Relaxed)));
     }
 }
 
@@ -106,23 +216,11 @@ pub const GAIN_HISTORY_INTERVAL: f64 = 0.01;
 
 #[derive(Debug)]
 pub struct MeterValues {
-    pub momentary: AtomicF64,
-    pub short_term: AtomicF64,
-    pub integrated: AtomicF64,
-    pub loudness_range: AtomicF64,
-    pub lra_stable: AtomicBool,
-    pub max_momentary: AtomicF64,
-    pub max_short_term: AtomicF64,
-    pub true_peak_dbtp: AtomicF64,
-    pub sample_peak_dbfs: AtomicF64,
-    /// Gain reduction during the last block, dB (>= 0).
-    pub compressor_gr_db: AtomicF64,
-    pub limiter_gr_db: AtomicF64,
+    /// The latest block's readings.
+    readings: SnapshotCell,
     /// Largest gain reduction since the editor last looked, dB (>= 0).
     pub compressor_gr_peak_db: MaxSinceRead,
     pub limiter_gr_peak_db: MaxSinceRead,
-    /// Highest compressor detector level (after the side-chain filter) in the last block, dB.
-    pub compressor_detector_db: AtomicF64,
     /// Sample peaks of the plugin's input and output since the editor last looked, linear.
     pub input_peak: [MaxSinceRead; 2],
     pub output_peak: [MaxSinceRead; 2],
@@ -140,20 +238,9 @@ impl Default for MeterValues {
     fn default() -> Self {
         let slots = |seconds: f64, interval: f64| (seconds / interval).round() as usize;
         Self {
-            momentary: AtomicF64::default(),
-            short_term: AtomicF64::default(),
-            integrated: AtomicF64::default(),
-            loudness_range: AtomicF64::default(),
-            lra_stable: AtomicBool::new(false),
-            max_momentary: AtomicF64::default(),
-            max_short_term: AtomicF64::default(),
-            true_peak_dbtp: AtomicF64::default(),
-            sample_peak_dbfs: AtomicF64::default(),
-            compressor_gr_db: AtomicF64::new(0.0),
-            limiter_gr_db: AtomicF64::new(0.0),
+            readings: SnapshotCell::new(MeterSnapshot::default()),
             compressor_gr_peak_db: MaxSinceRead::default(),
             limiter_gr_peak_db: MaxSinceRead::default(),
-            compressor_detector_db: AtomicF64::default(),
             input_peak: Default::default(),
             output_peak: Default::default(),
             short_term_history: History::new(
@@ -171,36 +258,38 @@ impl Default for MeterValues {
 }
 
 impl MeterValues {
-    pub fn publish(&self, reading: &LoudnessReading) {
-        self.momentary.store(reading.momentary);
-        self.short_term.store(reading.short_term);
-        self.integrated.store(reading.integrated);
-        self.loudness_range.store(reading.loudness_range);
-        self.lra_stable.store(reading.lra_stable, Ordering::Relaxed);
-        self.max_momentary.store(reading.max_momentary);
-        self.max_short_term.store(reading.max_short_term);
-        self.true_peak_dbtp.store(reading.true_peak_dbtp);
-        self.sample_peak_dbfs.store(reading.sample_peak_dbfs);
+    /// Audio thread, once per block (one writer only). Never waits.
+    pub fn publish(&self, snapshot: &MeterSnapshot) {
+        self.readings.write(*snapshot);
     }
 
+    /// Editor: the latest block's readings, all from that block. Reads again while a write
+    /// overlaps; should the writer keep overlapping, the readings of no block yet.
+    pub fn snapshot(&self) -> MeterSnapshot {
+        self.readings.try_read(1000).unwrap_or_default()
+    }
+
+    /// Editor: the loudness readings of the latest snapshot.
     pub fn reading(&self) -> LoudnessReading {
-        LoudnessReading {
-            momentary: self.momentary.load(),
-            short_term: self.short_term.load(),
-            integrated: self.integrated.load(),
-            loudness_range: self.loudness_range.load(),
-            lra_stable: self.lra_stable.load(Ordering::Relaxed),
-            max_momentary: self.max_momentary.load(),
-            max_short_term: self.max_short_term.load(),
-            true_peak_dbtp: self.true_peak_dbtp.load(),
-            sample_peak_dbfs: self.sample_peak_dbfs.load(),
-        }
+        self.snapshot().loudness
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snapshot_reads_back_whole() {
+        let cell = SnapshotCell::new(MeterSnapshot::default());
+        let mut snapshot = MeterSnapshot::default();
+        snapshot.loudness.integrated = -14.2;
+        snapshot.loudness.lra_stable = true;
+        snapshot.limiter_gr_db = 3.5;
+        snapshot.block = 7;
+        cell.write(snapshot);
+        assert_eq!(cell.try_read(1), Some(snapshot));
+    }
 
     #[test]
     fn history_keeps_the_newest_values_oldest_first() {

@@ -1,125 +1,105 @@
-//! Every parameter of the plugin. Ids are permanent (sessions, automation and the CLI use them);
-//! ranges come from the DSP's constants, so the GUI, the CLI and the DSP share one definition.
+//! The plugin's host parameters, each built from its entry in the core's table
+//! (`keel_core::params`), which holds every id, name, unit, range, step and default. The field
+//! attributes below repeat only the ids (the framework needs them at compile time); a test
+//! checks them, and everything else, against the table.
 
-use crate::chain::ChainSettings;
-use crate::dsp::compressor::{self as comp, CompressorSettings, DetectorMode};
-use crate::dsp::limiter::{self as lim, LimiterSettings};
-use crate::dsp::eq::BANDS;
-use crate::dsp::eq::design::{self as eq, BandSettings, FilterKind, Placement};
+use keel_core::dsp::compressor::DetectorMode;
+use keel_core::dsp::eq::BANDS;
+use keel_core::dsp::eq::design::{FilterKind, Placement};
+use keel_core::params::{self as table, Choice as _, Display, ParamInfo, ParamKind, ParamTable, ParamValue, PlainValues, Scale, Slope, index};
 use nice_plug::prelude::*;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 
-/// Default band frequencies: spread over the spectrum so a fresh band lands somewhere useful.
-pub const DEFAULT_BAND_FREQS: [f32; BANDS] = [40.0, 120.0, 300.0, 800.0, 2000.0, 5000.0, 10_000.0, 16_000.0];
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BandType {
-    #[id = "bell"]
-    #[name = "Bell"]
-    Bell,
-    #[id = "low_shelf"]
-    #[name = "Low Shelf"]
-    LowShelf,
-    #[id = "high_shelf"]
-    #[name = "High Shelf"]
-    HighShelf,
-    #[id = "high_pass"]
-    #[name = "High Pass"]
-    HighPass,
-    #[id = "low_pass"]
-    #[name = "Low Pass"]
-    LowPass,
-    #[id = "notch"]
-    #[name = "Notch"]
-    Notch,
-    #[id = "band_pass"]
-    #[name = "Band Pass"]
-    BandPass,
-    #[id = "tilt"]
-    #[name = "Tilt"]
-    Tilt,
+/// The table the parameters are built from, made once.
+pub fn param_table() -> &'static ParamTable {
+    static TABLE: LazyLock<ParamTable> = LazyLock::new(ParamTable::new);
+    &TABLE
 }
 
-impl From<BandType> for FilterKind {
-    fn from(t: BandType) -> Self {
-        match t {
-            BandType::Bell => FilterKind::Bell,
-            BandType::LowShelf => FilterKind::LowShelf,
-            BandType::HighShelf => FilterKind::HighShelf,
-            BandType::HighPass => FilterKind::HighPass,
-            BandType::LowPass => FilterKind::LowPass,
-            BandType::Notch => FilterKind::Notch,
-            BandType::BandPass => FilterKind::BandPass,
-            BandType::Tilt => FilterKind::Tilt,
-        }
+/// A core choice (filter kind, placement, slope, detector) as the framework's enum parameter,
+/// with the table's ids and names.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Choice<T>(pub T);
+
+impl<T: table::Choice> Enum for Choice<T> {
+    fn variants() -> &'static [&'static str] {
+        T::NAMES
+    }
+    fn ids() -> Option<&'static [&'static str]> {
+        Some(T::IDS)
+    }
+    fn to_index(self) -> usize {
+        self.0.index()
+    }
+    fn from_index(index: usize) -> Self {
+        Self(T::from_index(index))
     }
 }
 
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BandPlacement {
-    #[id = "stereo"]
-    #[name = "Stereo"]
-    Stereo,
-    #[id = "left"]
-    #[name = "Left"]
-    Left,
-    #[id = "right"]
-    #[name = "Right"]
-    Right,
-    #[id = "mid"]
-    #[name = "Mid"]
-    Mid,
-    #[id = "side"]
-    #[name = "Side"]
-    Side,
+fn info(position: usize) -> &'static ParamInfo {
+    &param_table().entries()[position]
 }
 
-impl From<BandPlacement> for Placement {
-    fn from(p: BandPlacement) -> Self {
-        match p {
-            BandPlacement::Stereo => Placement::Stereo,
-            BandPlacement::Left => Placement::Left,
-            BandPlacement::Right => Placement::Right,
-            BandPlacement::Mid => Placement::Mid,
-            BandPlacement::Side => Placement::Side,
-        }
+fn float_param(position: usize) -> FloatParam {
+    let info = info(position);
+    let (ParamKind::Float { min, max, scale, step, display }, ParamValue::Float(default)) = (&info.kind, info.default)
+    else {
+        unreachable!("{} is a float in the table", info.id)
+    };
+    let range = match *scale {
+        Scale::Linear => FloatRange::Linear { min: *min, max: *max },
+        Scale::Skewed { exponent } => FloatRange::Skewed { min: *min, max: *max, factor: FloatRange::skew_factor(exponent) },
+    };
+    let mut param = FloatParam::new(info.name.clone(), default, range);
+    if !info.unit.is_empty() {
+        param = param.with_unit(if info.unit == "%" { " %" } else { unit_with_space(info.unit) });
+    }
+    if let Some(step) = step {
+        param = param.with_step_size(*step);
+    }
+    match display {
+        Display::Number => param,
+        // The unit is appended by the host or the editor, so the number is printed bare.
+        Display::Frequency => param
+            .with_value_to_string(Arc::new(|hz| if hz < 1000.0 { format!("{hz:.1}") } else { format!("{hz:.0}") }))
+            .with_string_to_value(formatters::s2v_f32_hz_then_khz()),
+        Display::Ratio => param
+            .with_value_to_string(Arc::new(|v| if v > 20.0 { "Limit".into() } else { format!("{v:.2}:1") }))
+            .with_string_to_value(Arc::new(|s| {
+                let s = s.trim().trim_end_matches(":1");
+                if s.eq_ignore_ascii_case("limit") { Some(table::RATIO_LIMIT) } else { s.parse().ok() }
+            })),
+        Display::FrequencyOrOff => param
+            .with_value_to_string(Arc::new(|v| if v < table::SC_HPF_OFF_BELOW { "Off".into() } else { format!("{v:.0} Hz") }))
+            .with_string_to_value(Arc::new(|s| {
+                let s = s.trim().trim_end_matches("Hz").trim();
+                if s.eq_ignore_ascii_case("off") { Some(table::SC_HPF_MIN) } else { s.parse().ok() }
+            })),
     }
 }
 
-/// High/low-pass slope in dB per octave (Butterworth order = slope / 6).
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Slope {
-    #[id = "6"]
-    #[name = "6 dB/oct"]
-    Db6,
-    #[id = "12"]
-    #[name = "12 dB/oct"]
-    Db12,
-    #[id = "18"]
-    #[name = "18 dB/oct"]
-    Db18,
-    #[id = "24"]
-    #[name = "24 dB/oct"]
-    Db24,
-    #[id = "30"]
-    #[name = "30 dB/oct"]
-    Db30,
-    #[id = "36"]
-    #[name = "36 dB/oct"]
-    Db36,
-    #[id = "42"]
-    #[name = "42 dB/oct"]
-    Db42,
-    #[id = "48"]
-    #[name = "48 dB/oct"]
-    Db48,
+/// The framework shows units with a leading space.
+fn unit_with_space(unit: &'static str) -> &'static str {
+    match unit {
+        "Hz" => " Hz",
+        "dB" => " dB",
+        "dBTP" => " dBTP",
+        "ms" => " ms",
+        other => other,
+    }
 }
 
-impl Slope {
-    pub fn db_per_octave(self) -> u32 {
-        6 * (self as u32 + 1)
-    }
+fn bool_param(position: usize) -> BoolParam {
+    let info = info(position);
+    let ParamValue::Bool(default) = info.default else { unreachable!("{} is a switch in the table", info.id) };
+    BoolParam::new(info.name.clone(), default)
+}
+
+fn choice_param<T: table::Choice>(position: usize) -> EnumParam<Choice<T>> {
+    let info = info(position);
+    let ParamValue::Enum(default) = info.default else { unreachable!("{} is a choice in the table", info.id) };
+    EnumParam::new(info.name.clone(), Choice(T::from_index(default)))
 }
 
 #[derive(Params)]
@@ -127,7 +107,7 @@ pub struct BandParams {
     #[id = "on"]
     pub on: BoolParam,
     #[id = "type"]
-    pub kind: EnumParam<BandType>,
+    pub kind: EnumParam<Choice<FilterKind>>,
     #[id = "freq"]
     pub freq: FloatParam,
     #[id = "gain"]
@@ -135,90 +115,45 @@ pub struct BandParams {
     #[id = "q"]
     pub q: FloatParam,
     #[id = "slope"]
-    pub slope: EnumParam<Slope>,
+    pub slope: EnumParam<Choice<Slope>>,
     #[id = "place"]
-    pub place: EnumParam<BandPlacement>,
-}
-
-pub fn freq_range() -> FloatRange {
-    FloatRange::Skewed {
-        min: eq::MIN_FREQ_HZ as f32,
-        max: eq::MAX_FREQ_HZ as f32,
-        factor: FloatRange::skew_factor(-2.2),
-    }
-}
-
-pub fn band_gain_range() -> FloatRange {
-    FloatRange::Linear { min: eq::MIN_GAIN_DB as f32, max: eq::MAX_GAIN_DB as f32 }
-}
-
-pub fn q_range() -> FloatRange {
-    FloatRange::Skewed { min: eq::MIN_Q as f32, max: eq::MAX_Q as f32, factor: FloatRange::skew_factor(-2.0) }
-}
-
-pub fn out_gain_range() -> FloatRange {
-    FloatRange::Linear { min: -24.0, max: 24.0 }
+    pub place: EnumParam<Choice<Placement>>,
 }
 
 impl BandParams {
-    fn new(index: usize) -> Self {
-        let n = index + 1;
+    fn new(band: usize) -> Self {
+        let at = |field| index::band(band, field);
         Self {
-            on: BoolParam::new(format!("Band {n} On"), false),
-            kind: EnumParam::new(format!("Band {n} Type"), BandType::Bell),
-            freq: FloatParam::new(format!("Band {n} Frequency"), DEFAULT_BAND_FREQS[index], freq_range())
-                .with_unit(" Hz")
-                // The unit is appended by the host/GUI, so the number is printed bare.
-                .with_value_to_string(std::sync::Arc::new(|hz| if hz < 1000.0 { format!("{hz:.1}") } else { format!("{hz:.0}") }))
-                .with_string_to_value(formatters::s2v_f32_hz_then_khz()),
-            gain: FloatParam::new(format!("Band {n} Gain"), 0.0, band_gain_range())
-                .with_unit(" dB")
-                .with_step_size(0.01),
-            q: FloatParam::new(format!("Band {n} Q"), std::f32::consts::FRAC_1_SQRT_2, q_range())
-                .with_step_size(0.001),
-            slope: EnumParam::new(format!("Band {n} Slope"), Slope::Db12),
-            place: EnumParam::new(format!("Band {n} Placement"), BandPlacement::Stereo),
+            on: bool_param(at(index::BAND_ON)),
+            kind: choice_param(at(index::BAND_TYPE)),
+            freq: float_param(at(index::BAND_FREQ)),
+            gain: float_param(at(index::BAND_GAIN)),
+            q: float_param(at(index::BAND_Q)),
+            slope: choice_param(at(index::BAND_SLOPE)),
+            place: choice_param(at(index::BAND_PLACE)),
         }
     }
 
-    pub fn settings(&self) -> BandSettings {
-        BandSettings {
-            enabled: self.on.value(),
-            kind: self.kind.value().into(),
-            freq_hz: f64::from(self.freq.value()),
-            gain_db: f64::from(self.gain.value()),
-            q: f64::from(self.q.value()),
-            slope_db_oct: self.slope.value().db_per_octave(),
-            placement: self.place.value().into(),
-        }
+    /// The band's filter kind.
+    pub fn filter_kind(&self) -> FilterKind {
+        self.kind.value().0
+    }
+
+    fn read_into(&self, band: usize, values: &mut PlainValues) {
+        let at = |field| index::band(band, field);
+        let v = &mut values.0;
+        v[at(index::BAND_ON)] = flag(&self.on);
+        v[at(index::BAND_TYPE)] = self.kind.value().0.index() as f32;
+        v[at(index::BAND_FREQ)] = self.freq.value();
+        v[at(index::BAND_GAIN)] = self.gain.value();
+        v[at(index::BAND_Q)] = self.q.value();
+        v[at(index::BAND_SLOPE)] = self.slope.value().0.index() as f32;
+        v[at(index::BAND_PLACE)] = self.place.value().0.index() as f32;
     }
 }
 
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detector {
-    #[id = "peak"]
-    #[name = "Peak"]
-    Peak,
-    #[id = "rms"]
-    #[name = "RMS"]
-    Rms,
-}
-
-/// Ratios above this read as "Limit" (infinite ratio).
-pub const RATIO_LIMIT: f32 = 20.5;
-/// Side-chain high-pass settings below this read as "Off".
-pub const SC_HPF_OFF_BELOW: f32 = 20.0;
-
-fn ms_range(range: &std::ops::RangeInclusive<f32>) -> FloatRange {
-    FloatRange::Skewed { min: *range.start(), max: *range.end(), factor: FloatRange::skew_factor(-2.0) }
-}
-
-fn linear(range: &std::ops::RangeInclusive<f32>) -> FloatRange {
-    FloatRange::Linear { min: *range.start(), max: *range.end() }
-}
-
-fn percent(name: &str, default: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max: 100.0 }).with_unit(" %").with_step_size(0.1)
+fn flag(param: &BoolParam) -> f32 {
+    f32::from(u8::from(param.value()))
 }
 
 #[derive(Params)]
@@ -238,7 +173,7 @@ pub struct CompressorParams {
     #[id = "auto_release"]
     pub auto_release: BoolParam,
     #[id = "detector"]
-    pub detector: EnumParam<Detector>,
+    pub detector: EnumParam<Choice<DetectorMode>>,
     #[id = "makeup"]
     pub makeup: FloatParam,
     #[id = "auto_makeup"]
@@ -253,69 +188,40 @@ pub struct CompressorParams {
 
 impl Default for CompressorParams {
     fn default() -> Self {
-        let d = CompressorSettings::default();
         Self {
-            on: BoolParam::new("Compressor On", false),
-            threshold: FloatParam::new("Threshold", d.threshold_db, linear(&comp::THRESHOLD_DB))
-                .with_unit(" dB")
-                .with_step_size(0.1),
-            ratio: FloatParam::new(
-                "Ratio",
-                d.ratio,
-                FloatRange::Skewed { min: *comp::RATIO.start(), max: RATIO_LIMIT, factor: FloatRange::skew_factor(-1.5) },
-            )
-            .with_step_size(0.01)
-            .with_value_to_string(std::sync::Arc::new(|v| if v > 20.0 { "Limit".into() } else { format!("{v:.2}:1") }))
-            .with_string_to_value(std::sync::Arc::new(|s| {
-                let s = s.trim().trim_end_matches(":1");
-                if s.eq_ignore_ascii_case("limit") { Some(RATIO_LIMIT) } else { s.parse().ok() }
-            })),
-            knee: FloatParam::new("Knee", d.knee_db, linear(&comp::KNEE_DB)).with_unit(" dB").with_step_size(0.1),
-            attack: FloatParam::new("Attack", d.attack_ms, ms_range(&comp::ATTACK_MS)).with_unit(" ms").with_step_size(0.01),
-            release: FloatParam::new("Release", d.release_ms, ms_range(&comp::RELEASE_MS)).with_unit(" ms").with_step_size(0.1),
-            auto_release: BoolParam::new("Auto Release", false),
-            detector: EnumParam::new("Detector", Detector::Peak),
-            makeup: FloatParam::new("Makeup", 0.0, linear(&comp::MAKEUP_DB)).with_unit(" dB").with_step_size(0.1),
-            auto_makeup: BoolParam::new("Auto Makeup", false),
-            sc_hpf: FloatParam::new(
-                "Sidechain HPF",
-                15.0,
-                FloatRange::Skewed { min: 15.0, max: *comp::SIDECHAIN_HPF_HZ.end(), factor: FloatRange::skew_factor(-1.0) },
-            )
-            .with_step_size(0.1)
-            .with_value_to_string(std::sync::Arc::new(|v| if v < SC_HPF_OFF_BELOW { "Off".into() } else { format!("{v:.0} Hz") }))
-            .with_string_to_value(std::sync::Arc::new(|s| {
-                let s = s.trim().trim_end_matches("Hz").trim();
-                if s.eq_ignore_ascii_case("off") { Some(15.0) } else { s.parse().ok() }
-            })),
-            link: percent("Compressor Link", 100.0),
-            mix: percent("Mix", 100.0),
+            on: bool_param(index::COMP_ON),
+            threshold: float_param(index::COMP_THRESHOLD),
+            ratio: float_param(index::COMP_RATIO),
+            knee: float_param(index::COMP_KNEE),
+            attack: float_param(index::COMP_ATTACK),
+            release: float_param(index::COMP_RELEASE),
+            auto_release: bool_param(index::COMP_AUTO_RELEASE),
+            detector: choice_param(index::COMP_DETECTOR),
+            makeup: float_param(index::COMP_MAKEUP),
+            auto_makeup: bool_param(index::COMP_AUTO_MAKEUP),
+            sc_hpf: float_param(index::COMP_SC_HPF),
+            link: float_param(index::COMP_LINK),
+            mix: float_param(index::COMP_MIX),
         }
     }
 }
 
 impl CompressorParams {
-    pub fn settings(&self) -> CompressorSettings {
-        let ratio = self.ratio.value();
-        let hpf = self.sc_hpf.value();
-        CompressorSettings {
-            enabled: self.on.value(),
-            threshold_db: self.threshold.value(),
-            ratio: if ratio > 20.0 { f32::INFINITY } else { ratio },
-            knee_db: self.knee.value(),
-            attack_ms: self.attack.value(),
-            release_ms: self.release.value(),
-            auto_release: self.auto_release.value(),
-            detector: match self.detector.value() {
-                Detector::Peak => DetectorMode::Peak,
-                Detector::Rms => DetectorMode::Rms,
-            },
-            makeup_db: self.makeup.value(),
-            auto_makeup: self.auto_makeup.value(),
-            sidechain_hpf_hz: (hpf >= SC_HPF_OFF_BELOW).then_some(hpf),
-            link: self.link.value() / 100.0,
-            mix: self.mix.value() / 100.0,
-        }
+    fn read_into(&self, values: &mut PlainValues) {
+        let v = &mut values.0;
+        v[index::COMP_ON] = flag(&self.on);
+        v[index::COMP_THRESHOLD] = self.threshold.value();
+        v[index::COMP_RATIO] = self.ratio.value();
+        v[index::COMP_KNEE] = self.knee.value();
+        v[index::COMP_ATTACK] = self.attack.value();
+        v[index::COMP_RELEASE] = self.release.value();
+        v[index::COMP_AUTO_RELEASE] = flag(&self.auto_release);
+        v[index::COMP_DETECTOR] = self.detector.value().0.index() as f32;
+        v[index::COMP_MAKEUP] = self.makeup.value();
+        v[index::COMP_AUTO_MAKEUP] = flag(&self.auto_makeup);
+        v[index::COMP_SC_HPF] = self.sc_hpf.value();
+        v[index::COMP_LINK] = self.link.value();
+        v[index::COMP_MIX] = self.mix.value();
     }
 }
 
@@ -337,28 +243,26 @@ pub struct LimiterParams {
 
 impl Default for LimiterParams {
     fn default() -> Self {
-        let d = LimiterSettings::default();
         Self {
-            on: BoolParam::new("Limiter On", false),
-            ceiling: FloatParam::new("Ceiling", d.ceiling_db, linear(&lim::CEILING_DB)).with_unit(" dBTP").with_step_size(0.01),
-            drive: FloatParam::new("Drive", d.drive_db, linear(&lim::DRIVE_DB)).with_unit(" dB").with_step_size(0.01),
-            release: FloatParam::new("Limiter Release", d.release_ms, ms_range(&lim::RELEASE_MS)).with_unit(" ms").with_step_size(0.1),
-            auto_release: BoolParam::new("Limiter Auto Release", d.auto_release),
-            link: percent("Limiter Link", 100.0),
+            on: bool_param(index::LIM_ON),
+            ceiling: float_param(index::LIM_CEILING),
+            drive: float_param(index::LIM_DRIVE),
+            release: float_param(index::LIM_RELEASE),
+            auto_release: bool_param(index::LIM_AUTO_RELEASE),
+            link: float_param(index::LIM_LINK),
         }
     }
 }
 
 impl LimiterParams {
-    pub fn settings(&self) -> LimiterSettings {
-        LimiterSettings {
-            enabled: self.on.value(),
-            ceiling_db: self.ceiling.value(),
-            drive_db: self.drive.value(),
-            release_ms: self.release.value(),
-            auto_release: self.auto_release.value(),
-            link: self.link.value() / 100.0,
-        }
+    fn read_into(&self, values: &mut PlainValues) {
+        let v = &mut values.0;
+        v[index::LIM_ON] = flag(&self.on);
+        v[index::LIM_CEILING] = self.ceiling.value();
+        v[index::LIM_DRIVE] = self.drive.value();
+        v[index::LIM_RELEASE] = self.release.value();
+        v[index::LIM_AUTO_RELEASE] = flag(&self.auto_release);
+        v[index::LIM_LINK] = self.link.value();
     }
 }
 
@@ -395,8 +299,8 @@ pub struct KeelParams {
     #[persist = "editor-size"]
     pub editor_size: Arc<AtomicU64>,
 
-    /// The loudness panel's platform target (an id from `dsp::targets`), saved with the state.
-    /// Only the editor touches it.
+    /// The loudness panel's platform target (an id from `keel_core::targets`), saved with the
+    /// state. Only the editor touches it.
     #[persist = "loudness-target"]
     pub loudness_target: Arc<std::sync::RwLock<String>>,
 }
@@ -414,15 +318,10 @@ impl Default for KeelParams {
             band8: BandParams::new(7),
             comp: CompressorParams::default(),
             lim: LimiterParams::default(),
-            out_gain: FloatParam::new("Output Gain", 0.0, out_gain_range())
-                .with_unit(" dB")
-                .with_step_size(0.01),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
-            editor_size: Arc::new(AtomicU64::new(pack_size(
-                crate::editor::DEFAULT_WIDTH,
-                crate::editor::DEFAULT_HEIGHT,
-            ))),
-            loudness_target: Arc::new(std::sync::RwLock::new(crate::dsp::targets::DEFAULT_TARGET_ID.to_owned())),
+            out_gain: float_param(index::OUT_GAIN),
+            bypass: bool_param(index::BYPASS).make_bypass(),
+            editor_size: Arc::new(AtomicU64::new(pack_size(crate::editor::DEFAULT_WIDTH, crate::editor::DEFAULT_HEIGHT))),
+            loudness_target: Arc::new(std::sync::RwLock::new(keel_core::targets::DEFAULT_TARGET_ID.to_owned())),
         }
     }
 }
@@ -450,15 +349,21 @@ impl KeelParams {
         [&self.band1, &self.band2, &self.band3, &self.band4, &self.band5, &self.band6, &self.band7, &self.band8]
     }
 
-    /// The plain settings the chain runs on: read once per block.
-    pub fn chain_settings(&self) -> ChainSettings {
-        let bands = self.bands();
-        ChainSettings {
-            eq: std::array::from_fn(|i| bands[i].settings()),
-            compressor: self.comp.settings(),
-            limiter: self.lim.settings(),
-            out_gain_db: f64::from(self.out_gain.value()),
-            bypass: self.bypass.value(),
+    /// Every parameter's current value in the table's order. Realtime-safe: read once per block.
+    pub fn plain_values(&self) -> PlainValues {
+        let mut values = PlainValues([0.0; index::COUNT]);
+        for (band, params) in self.bands().into_iter().enumerate() {
+            params.read_into(band, &mut values);
         }
+        self.comp.read_into(&mut values);
+        self.lim.read_into(&mut values);
+        values.0[index::OUT_GAIN] = self.out_gain.value();
+        values.0[index::BYPASS] = flag(&self.bypass);
+        values
+    }
+
+    /// The plain settings the chain runs on.
+    pub fn chain_settings(&self) -> keel_core::chain::ChainSettings {
+        self.plain_values().chain_settings()
     }
 }

@@ -1,9 +1,10 @@
 //! Hands the plugin's input and output (each as a mono sum) from the audio thread to the
-//! editor's spectrum analyzer without locks: two rings of atomic samples and a shared write count.
-//! The audio thread writes only while the editor is open; the editor copies the newest samples
-//! and rejects a copy the writer lapped while it was reading.
+//! editor's spectrum analyzer without locks: two rings of atomic samples, a count of published
+//! samples, and a count of samples reserved for writing. The audio thread writes only while the
+//! editor is open; the editor copies the newest samples and rejects any copy the writer may have
+//! overwritten while it was reading, published or not.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, fence};
 
 /// Ring length in samples: room for the largest analysis window plus several host blocks.
 pub const TAP_LEN: usize = 1 << 15;
@@ -17,18 +18,25 @@ pub enum TapPoint {
 pub struct SpectrumTap {
     input: Box<[AtomicU32]>,
     output: Box<[AtomicU32]>,
-    /// Samples committed so far (both rings advance together).
+    /// Samples published so far (both rings advance together).
     written: AtomicU64,
+    /// Samples the writer may have stored so far: `written` plus the block being written.
+    reserved: AtomicU64,
 }
 
 impl Default for SpectrumTap {
     fn default() -> Self {
-        let ring = || (0..TAP_LEN).map(|_| AtomicU32::new(0)).collect::<Box<[_]>>();
-        Self { input: ring(), output: ring(), written: AtomicU64::new(0) }
+        Self::with_len(TAP_LEN)
     }
 }
 
 impl SpectrumTap {
+    /// A tap with rings of `len` samples (tests use short rings to make the writer lap often).
+    pub fn with_len(len: usize) -> Self {
+        let ring = || (0..len.max(2)).map(|_| AtomicU32::new(0)).collect::<Box<[_]>>();
+        Self { input: ring(), output: ring(), written: AtomicU64::new(0), reserved: AtomicU64::new(0) }
+    }
+
     fn ring(&self, point: TapPoint) -> &[AtomicU32] {
         match point {
             TapPoint::Input => &self.input,
@@ -39,9 +47,13 @@ impl SpectrumTap {
     /// Audio thread: stores `(left + right) / 2` at the positions the next `commit` publishes.
     pub fn write(&self, point: TapPoint, left: &[f32], right: &[f32]) {
         let ring = self.ring(point);
-        let start = self.written.load(Ordering::Relaxed) as usize;
+        let start = self.written.load(Ordering::Relaxed);
+        self.reserved.store(start + left.len() as u64, Ordering::Relaxed);
+        // The reservation is visible to any reader that sees one of the stores below.
+        fence(Ordering::Release);
+        let len = ring.len();
         for (i, (l, r)) in left.iter().zip(right).enumerate() {
-            ring[(start + i) % TAP_LEN].store((0.5 * (l + r)).to_bits(), Ordering::Relaxed);
+            ring[(start as usize + i) % len].store((0.5 * (l + r)).to_bits(), Ordering::Relaxed);
         }
     }
 
@@ -56,21 +68,26 @@ impl SpectrumTap {
     }
 
     /// Editor: copies the newest `out.len()` samples of `point`, oldest first. Returns false when
-    /// fewer have been written or the writer overtook the copy (the caller keeps its last frame).
+    /// fewer have been published, the window is longer than half the ring, or the writer may have
+    /// overwritten part of the copy (the caller keeps its last frame).
     pub fn read_latest(&self, point: TapPoint, out: &mut [f32]) -> bool {
-        let len = out.len();
-        assert!(len <= TAP_LEN / 2, "analysis window larger than half the tap ring");
-        let end = self.written();
-        if (end as usize) < len {
+        let ring = self.ring(point);
+        let (len, ring_len) = (out.len(), ring.len());
+        if len > ring_len / 2 {
             return false;
         }
-        let ring = self.ring(point);
+        let end = self.written();
+        if end < len as u64 {
+            return false;
+        }
         let start = end as usize - len;
         for (i, sample) in out.iter_mut().enumerate() {
-            *sample = f32::from_bits(ring[(start + i) % TAP_LEN].load(Ordering::Relaxed));
+            *sample = f32::from_bits(ring[(start + i) % ring_len].load(Ordering::Relaxed));
         }
-        // The copy is intact if the writer has not wrapped onto the oldest copied sample.
-        self.written() - end <= (TAP_LEN - len) as u64
+        // Every load above happens before the reservation is read again.
+        fence(Ordering::Acquire);
+        // The oldest copied slot is rewritten once the writer reserves past `start + ring_len`.
+        self.reserved.load(Ordering::Relaxed) - end <= (ring_len - len) as u64
     }
 }
 

@@ -21,7 +21,8 @@
 //! truncated stream). The framework rejects those before this hook runs and reports the failure
 //! to the host, and the instance keeps the parameters it had.
 
-use crate::params::KeelParams;
+use crate::params::param_table;
+use keel_core::params::{ParamInfo, ParamKind, ParamValue as Value};
 use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 
@@ -71,30 +72,27 @@ pub fn filter_state(state: &mut PluginState) {
 }
 
 /// Makes `state` name every parameter of this version with a valid value, and nothing else.
+/// Validity is the core table's rule (`ParamInfo::accepts`), the same as for presets and the
+/// command line.
 pub fn repair(state: &mut PluginState) -> Repairs {
-    // A fresh parameter set: its values are the defaults, and its parameters check values
-    // (nothing of it is shared with a running instance, so trying an enum id on it is harmless).
-    let reference = KeelParams::default();
+    let table = param_table();
     let mut repairs = Repairs::default();
-    let known = reference.param_map();
-    for (id, ptr, _group) in &known {
-        // SAFETY: `reference` owns the parameters `ptr` points to and outlives this loop.
-        let default = unsafe { plain_value(*ptr) };
+    for info in table.entries() {
+        let id = &info.id;
         match state.params.get(id) {
             None => {
-                state.params.insert(id.clone(), default);
+                state.params.insert(id.clone(), saved_form(info, info.default));
                 repairs.missing.push(id.clone());
             }
-            // SAFETY: as above.
-            Some(value) if !unsafe { is_valid(*ptr, value) } => {
+            Some(value) if !is_valid(info, value) => {
                 repairs.invalid.push(format!("{id}={}", describe(value)));
-                state.params.insert(id.clone(), default);
+                state.params.insert(id.clone(), saved_form(info, info.default));
             }
             Some(_) => {}
         }
     }
     state.params.retain(|id, _| {
-        let keep = known.iter().any(|(known_id, _, _)| known_id == id);
+        let keep = table.position(id).is_some();
         if !keep {
             repairs.unknown.push(id.clone());
         }
@@ -110,38 +108,28 @@ pub fn repair(state: &mut PluginState) -> Repairs {
 }
 
 /// The value as the framework saves it (enums by their stable id).
-unsafe fn plain_value(ptr: ParamPtr) -> ParamValue {
-    unsafe {
-        match ptr {
-            ParamPtr::FloatParam(p) => ParamValue::F32((*p).unmodulated_plain_value()),
-            ParamPtr::IntParam(p) => ParamValue::I32((*p).unmodulated_plain_value()),
-            ParamPtr::BoolParam(p) => ParamValue::Bool((*p).unmodulated_plain_value()),
-            ParamPtr::EnumParam(p) => match (*p).unmodulated_plain_id() {
-                Some(id) => ParamValue::String(id.to_owned()),
-                None => ParamValue::I32((*p).unmodulated_plain_value()),
-            },
-        }
+fn saved_form(info: &ParamInfo, value: Value) -> ParamValue {
+    match (value, &info.kind) {
+        (Value::Float(v), _) => ParamValue::F32(v),
+        (Value::Bool(v), _) => ParamValue::Bool(v),
+        (Value::Enum(index), ParamKind::Enum { ids, .. }) => ParamValue::String(ids[index].to_owned()),
+        (Value::Enum(index), _) => ParamValue::I32(index as i32),
     }
 }
 
-unsafe fn is_valid(ptr: ParamPtr, value: &ParamValue) -> bool {
-    unsafe {
-        match (ptr, value) {
-            (ParamPtr::FloatParam(p), ParamValue::F32(v)) => {
-                let (min, max) = ((*p).preview_plain(0.0), (*p).preview_plain(1.0));
-                // The range's ends pass through the skew in f32; allow for that rounding.
-                let slack = (max - min).abs() * 1e-6;
-                v.is_finite() && *v >= min - slack && *v <= max + slack
-            }
-            (ParamPtr::IntParam(p), ParamValue::I32(v)) => (*p).preview_plain(0.0) <= *v && *v <= (*p).preview_plain(1.0),
-            (ParamPtr::BoolParam(_), ParamValue::Bool(_)) => true,
-            (ParamPtr::EnumParam(p), ParamValue::I32(index)) => {
-                *index >= 0 && (*index as usize) <= (*p).step_count().unwrap_or(0)
-            }
-            (ParamPtr::EnumParam(p), ParamValue::String(id)) => (*p).set_from_id(id),
-            _ => false,
-        }
-    }
+/// Enums may be saved by id or (older framework versions) by index.
+fn is_valid(info: &ParamInfo, saved: &ParamValue) -> bool {
+    let value = match saved {
+        ParamValue::F32(v) => Value::Float(*v),
+        ParamValue::Bool(v) => Value::Bool(*v),
+        ParamValue::I32(index) if *index >= 0 => Value::Enum(*index as usize),
+        ParamValue::String(id) => match info.enum_index(id) {
+            Some(index) => Value::Enum(index),
+            None => return false,
+        },
+        _ => return false,
+    };
+    info.accepts(value)
 }
 
 fn describe(value: &ParamValue) -> String {
@@ -156,6 +144,7 @@ fn describe(value: &ParamValue) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::KeelParams;
     use std::collections::BTreeMap;
 
     fn saved_by_this_version() -> PluginState {
@@ -223,5 +212,11 @@ mod tests {
         edges.params.insert("lim_ceiling".into(), ParamValue::F32(0.0));
         edges.params.insert("eq3_slope".into(), ParamValue::I32(7));
         assert!(repair(&mut edges).is_empty());
+        // One float step outside an end is not (the table's rule: exact ends, no slack).
+        let mut outside = saved_by_this_version();
+        outside.params.insert("eq1_freq".into(), ParamValue::F32(30_000f32.next_up()));
+        outside.params.insert("lim_ceiling".into(), ParamValue::F32(0f32.next_up()));
+        outside.params.insert("comp_mix".into(), ParamValue::F32(0f32.next_down()));
+        assert_eq!(repair(&mut outside).invalid.len(), 3);
     }
 }

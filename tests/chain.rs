@@ -4,9 +4,9 @@
 mod common;
 
 use common::assert_no_alloc;
-use keel::chain::{Chain, ChainSettings};
-use keel::dsp::eq::design::{BandSettings, FilterKind, Placement};
-use keel::dsp::rng::Rng;
+use keel_core::chain::{Chain, ChainSettings};
+use keel_core::dsp::eq::design::{BandSettings, FilterKind, Placement};
+use keel_core::dsp::rng::Rng;
 
 fn busy_settings() -> ChainSettings {
     let mut s = ChainSettings::default();
@@ -43,7 +43,7 @@ fn reported_latency_is_the_measured_delay_in_every_mode_and_in_bypass() {
         for (name, settings) in [
             ("default", ChainSettings::default()),
             ("bypass", ChainSettings { bypass: true, ..busy_settings() }),
-            ("limiter off", ChainSettings { limiter: keel::dsp::limiter::LimiterSettings { enabled: false, ..busy_settings().limiter }, ..ChainSettings::default() }),
+            ("limiter off", ChainSettings { limiter: keel_core::dsp::limiter::LimiterSettings { enabled: false, ..busy_settings().limiter }, ..ChainSettings::default() }),
         ] {
             let mut impulse = vec![0.0f32; latency + 64];
             impulse[0] = 0.25;

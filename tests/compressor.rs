@@ -5,8 +5,8 @@
 mod common;
 
 use common::{assert_no_alloc, db_to_gain, gain_to_db};
-use keel::dsp::compressor::{Compressor, CompressorSettings, DetectorMode};
-use keel::dsp::rng::Rng;
+use keel_core::dsp::compressor::{Compressor, CompressorSettings, DetectorMode};
+use keel_core::dsp::rng::Rng;
 use std::f64::consts::TAU;
 
 const FS: f64 = 48_000.0;

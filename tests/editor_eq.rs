@@ -7,7 +7,8 @@ use egui::{Event, Modifiers, MouseWheelSource, MouseWheelUnit, PointerButton, Po
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use keel::editor::{EditorShared, KeelUi};
-use keel::params::{BandParams, BandType};
+use keel::params::{BandParams, Choice};
+use keel_core::dsp::eq::design::FilterKind;
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
 use std::sync::Arc;
@@ -189,7 +190,7 @@ fn dragging_a_node_without_gain_moves_only_its_frequency() {
     let mut editor = editor();
     let params = editor.shared.params.clone();
     editor.preset(&params.bands()[BAND].on, true);
-    editor.preset(&params.bands()[BAND].kind, BandType::HighPass);
+    editor.preset(&params.bands()[BAND].kind, Choice(FilterKind::HighPass));
     let start = editor.node();
     editor.play(drag(start, Vec2::new(-40.0, -60.0), 8));
 
@@ -323,7 +324,7 @@ fn the_node_menu_changes_the_band_type() {
     assert_eq!(ids_touched(&gestures), ["eq3_type"]);
     assert_eq!(single_gesture(&gestures, "eq3_type").len(), 1);
     editor.assert_no_stray_gestures();
-    assert_eq!(editor.band().kind.value(), BandType::LowPass);
+    assert_eq!(editor.band().kind.value(), Choice(FilterKind::LowPass));
 
     // A low-pass offers its slope in the same menu.
     editor.play([Event::PointerMoved(editor.node()), press(editor.node(), PointerButton::Secondary, true), press(editor.node(), PointerButton::Secondary, false)]);
@@ -332,7 +333,7 @@ fn the_node_menu_changes_the_band_type() {
     let gestures = editor.host.take();
     assert_eq!(ids_touched(&gestures), ["eq3_slope"]);
     single_gesture(&gestures, "eq3_slope");
-    assert_eq!(editor.band().slope.value().db_per_octave(), 36);
+    assert_eq!(editor.band().slope.value().0.db_per_octave(), 36);
     editor.assert_no_stray_gestures();
 }
 

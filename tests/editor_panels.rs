@@ -5,10 +5,23 @@ mod common;
 use common::gui::{Gesture, RecordingHost, editor_fixture};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use keel::dsp::compressor::CompressorSettings;
+use keel_core::dsp::compressor::CompressorSettings;
 use keel::editor::{DynamicsState, EditorShared, KeelUi};
 use keel::params::KeelParams;
-use keel::preset::{self, FACTORY_PRESETS, ParamTable, ParamValue, Preset};
+use keel::preset;
+use keel_core::params::{ParamTable, ParamValue};
+use keel_core::preset::{FACTORY_PRESETS, Preset};
+
+/// Publishes a snapshot with `change` applied, as the audio thread would.
+fn publish(shared: &keel::editor::EditorShared, change: impl FnOnce(&mut keel::meter_values::MeterSnapshot)) {
+    let mut snapshot = shared.meters.snapshot();
+    change(&mut snapshot);
+    shared.meters.publish(&snapshot);
+}
+
+fn load_file(path: &std::path::Path, table: &ParamTable) -> Preset {
+    Preset::from_json_str(&std::fs::read_to_string(path).unwrap(), table).unwrap()
+}
 use std::collections::HashSet;
 
 fn harness(
@@ -70,8 +83,10 @@ fn has_label_containing(harness: &Harness<'_, KeelUi>, part: &str) -> bool {
 #[test]
 fn target_selector_changes_the_distance_readout() {
     let (shared, host, context) = editor_fixture();
-    shared.meters.integrated.store(-11.7);
-    shared.meters.true_peak_dbtp.store(-3.0);
+    publish(&shared, |s| {
+        s.loudness.integrated = -11.7;
+        s.loudness.true_peak_dbtp = -3.0;
+    });
     let mut harness = harness(&shared, context, KeelUi::default());
     harness.run_steps(2);
     // Spotify (the default): -14 LUFS target, loud masters turned down by the difference.
@@ -88,7 +103,7 @@ fn target_selector_changes_the_distance_readout() {
 
     // A quiet master: YouTube does not turn up; Spotify turns up only to its -1 dBTP limit
     // (peak -3 dBTP leaves 2 dB of the 6 LU asked for); EBU R128 is a delivery range.
-    shared.meters.integrated.store(-20.0);
+    publish(&shared, |s| s.loudness.integrated = -20.0);
     choose(&mut harness, "Apple Music (Sound Check)", "YouTube");
     assert!(has_label(&harness, "YouTube: 6.0 LU under, not turned up (this platform only turns down)"));
     choose(&mut harness, "YouTube", "Spotify (Normal, default)");
@@ -97,8 +112,10 @@ fn target_selector_changes_the_distance_readout() {
     assert!(has_label(&harness, "EBU R128: 3.0 LU over, outside -24 to -22 LUFS"));
 
     // A peak that the platform's gain pushes over its ceiling is named.
-    shared.meters.integrated.store(-18.0);
-    shared.meters.true_peak_dbtp.store(-0.5);
+    publish(&shared, |s| {
+        s.loudness.integrated = -18.0;
+        s.loudness.true_peak_dbtp = -0.5;
+    });
     choose(&mut harness, "EBU R128 broadcast", "Spotify (Loud, Premium)");
     assert!(has_label(
         &harness,
@@ -110,7 +127,7 @@ fn target_selector_changes_the_distance_readout() {
 
 #[test]
 fn colour_zones_follow_the_documented_thresholds() {
-    use keel::dsp::targets::find_target;
+    use keel_core::targets::find_target;
     use keel::editor::LoudnessState;
     let spotify = find_target("spotify-normal").unwrap();
     let zone = |lufs| format!("{:?}", LoudnessState::zone(spotify, lufs));
@@ -187,16 +204,16 @@ fn preset_bar_loads_through_gestures_and_saves_files_keel_reads() {
     let all: HashSet<String> = table.entries().iter().map(|info| info.id.clone()).collect();
     assert_eq!(set, all, "loading sets every parameter (those the preset omits back to defaults)");
     let expected = KeelParams::default();
-    Preset::from_json_str(text, &table).unwrap().apply(&expected, &table).unwrap();
+    preset::set_values(&expected, &Preset::from_json_str(text, &table).unwrap().with_defaults(&table)).unwrap();
     assert_same_values(&shared.params, &expected, &table);
 
     // Save it under a new name: a file the command line's preset reader accepts.
     type_into(&mut harness, "Save as", "My master");
     click(&mut harness, "Save");
     let path = dir.join("My master.json");
-    let saved = Preset::load(&path, &table).expect("the saved preset reads back");
+    let saved = load_file(&path, &table);
     let reloaded = KeelParams::default();
-    saved.apply(&reloaded, &table).unwrap();
+    preset::set_values(&reloaded, &saved.with_defaults(&table)).unwrap();
     assert_eq!(reloaded.chain_settings(), shared.params.chain_settings());
     assert_same_values(&reloaded, &shared.params, &table);
     assert!(host.take().is_empty(), "saving must not touch any parameter");
@@ -205,15 +222,15 @@ fn preset_bar_loads_through_gestures_and_saves_files_keel_reads() {
 
     // Saving again under the same name asks first; the file changes only on confirmation.
     let before = std::fs::read_to_string(&path).unwrap();
-    keel::preset::set_values(&shared.params, &[table.parse_assignment("out_gain=-2.5").unwrap()]).unwrap();
+    preset::set_values(&shared.params, &[table.parse_assignment("out_gain=-2.5").unwrap()]).unwrap();
     click(&mut harness, "Save");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "not overwritten without confirmation");
     click(&mut harness, "Overwrite");
-    let overwritten = Preset::load(&path, &table).unwrap();
+    let overwritten = load_file(&path, &table);
     assert!(overwritten.values.contains(&("out_gain".to_string(), ParamValue::Float(-2.5))));
 
     // The user preset is listed and loads back through gestures.
-    keel::preset::set_values(&shared.params, &[table.parse_assignment("out_gain=4").unwrap()]).unwrap();
+    preset::set_values(&shared.params, &[table.parse_assignment("out_gain=4").unwrap()]).unwrap();
     choose(&mut harness, "My master", "My master");
     let gestures = host.take();
     assert_eq!(assert_gestures_well_formed(&gestures, &host), all);
@@ -233,21 +250,25 @@ fn preset_bar_loads_through_gestures_and_saves_files_keel_reads() {
 /// Every meter value set to `value` (histories and peak holds too).
 fn flood_meters(shared: &EditorShared, value: f64) {
     let m = &shared.meters;
-    for atomic in [
-        &m.momentary,
-        &m.short_term,
-        &m.integrated,
-        &m.loudness_range,
-        &m.max_momentary,
-        &m.max_short_term,
-        &m.true_peak_dbtp,
-        &m.sample_peak_dbfs,
-        &m.compressor_gr_db,
-        &m.limiter_gr_db,
-        &m.compressor_detector_db,
+    let mut snapshot = m.snapshot();
+    let r = &mut snapshot.loudness;
+    for field in [
+        &mut r.momentary,
+        &mut r.short_term,
+        &mut r.integrated,
+        &mut r.loudness_range,
+        &mut r.max_momentary,
+        &mut r.max_short_term,
+        &mut r.true_peak_dbtp,
+        &mut r.sample_peak_dbfs,
     ] {
-        atomic.store(value);
+        *field = value;
     }
+    r.lra_stable = value > 0.0;
+    snapshot.compressor_gr_db = value;
+    snapshot.limiter_gr_db = value;
+    snapshot.compressor_detector_db = value;
+    m.publish(&snapshot);
     m.compressor_gr_peak_db.accumulate(value);
     m.limiter_gr_peak_db.accumulate(value);
     for channel in 0..2 {
@@ -273,7 +294,6 @@ fn extreme_meter_values_draw_without_panics_or_gestures() {
     let mut harness = harness(&shared, context, KeelUi::default());
     for value in [f64::NEG_INFINITY, f64::INFINITY, f64::MAX, f64::MIN, -1e9, 1e9, 0.0, -0.0, 1e-300, -14.0, 30.0] {
         flood_meters(&shared, value);
-        shared.meters.lra_stable.store(value > 0.0, std::sync::atomic::Ordering::Relaxed);
         harness.run_steps(2);
     }
     // Pause and five-minute history as well.
@@ -345,7 +365,7 @@ fn transfer_curve_dot_follows_the_detector_level() {
     preset::set_values(&shared.params, &values).unwrap();
     let mut harness = harness(&shared, context, KeelUi::default());
     for (detector, dot) in [(-8.0, Some((-8.0, -17.0))), (-30.0, Some((-30.0, -30.0))), (f64::NEG_INFINITY, None)] {
-        shared.meters.compressor_detector_db.store(detector);
+        publish(&shared, |s| s.compressor_detector_db = detector);
         harness.run_steps(1);
         let drawn = harness.state().dynamics.last_detector_dot();
         match dot {

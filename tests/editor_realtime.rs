@@ -47,7 +47,7 @@ fn processing_with_the_editor_open_allocates_nothing() {
         })
     };
 
-    let mut rng = keel::dsp::rng::Rng::new(3);
+    let mut rng = keel_core::dsp::rng::Rng::new(3);
     let mut left = vec![0.0f32; 512];
     let mut right = vec![0.0f32; 512];
     for block in 0..400 {
@@ -68,7 +68,7 @@ fn processing_with_the_editor_open_allocates_nothing() {
     let mut window = vec![0.0f32; 4096];
     assert!(shared.spectrum.read_latest(TapPoint::Output, &mut window));
     assert!(window.iter().any(|&x| x != 0.0));
-    assert!(shared.meters.momentary.load().is_finite());
+    assert!(shared.meters.snapshot().loudness.momentary.is_finite());
     assert!(host.open_gestures().is_empty());
 }
 
@@ -77,7 +77,7 @@ fn a_mono_bus_with_the_editor_open_allocates_nothing() {
     let mut keel = Keel::default();
     keel.prepare(44_100.0, 256, 1);
     let shared = keel.editor_shared();
-    let mut rng = keel::dsp::rng::Rng::new(4);
+    let mut rng = keel_core::dsp::rng::Rng::new(4);
     let mut mono = vec![0.0f32; 256];
     for block in 0..200 {
         let len = [256, 17, 1][block % 3];

@@ -4,10 +4,10 @@
 mod common;
 
 use common::{assert_no_alloc, rms_db};
-use keel::dsp::biquad::ScalarSection;
-use keel::dsp::eq::design::{BandSettings, FilterKind, Placement, design_band};
-use keel::dsp::eq::{BANDS, Equalizer};
-use keel::dsp::rng::Rng;
+use keel_core::dsp::biquad::ScalarSection;
+use keel_core::dsp::eq::design::{BandSettings, FilterKind, Placement, design_band};
+use keel_core::dsp::eq::{BANDS, Equalizer};
+use keel_core::dsp::rng::Rng;
 
 fn band(kind: FilterKind, freq_hz: f64, gain_db: f64, q: f64) -> BandSettings {
     BandSettings { enabled: true, kind, freq_hz, gain_db, q, slope_db_oct: 12, placement: Placement::Stereo }

@@ -3,8 +3,8 @@
 
 mod common;
 
-use keel::dsp::eq::design::{BandSettings, FilterKind, Placement, analog_response, design_band};
-use keel::dsp::eq::{BANDS, Equalizer, response};
+use keel_core::dsp::eq::design::{BandSettings, FilterKind, Placement, analog_response, design_band};
+use keel_core::dsp::eq::{BANDS, Equalizer, response};
 use realfft::RealFftPlanner;
 use realfft::num_complex::Complex64;
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use keel::dsp::loudness::{LoudnessMeter, LoudnessReading};
+use keel_core::dsp::loudness::{LoudnessMeter, LoudnessReading};
 use std::f64::consts::{PI, TAU};
 
 const TONE_HZ: f64 = 1000.0;
@@ -37,7 +37,7 @@ fn measure_with(
     fs: f64,
     mut each_hop: impl FnMut(usize, LoudnessReading),
 ) -> LoudnessMeter {
-    let mut meter = LoudnessMeter::new(channels.len(), fs);
+    let mut meter = LoudnessMeter::new(channels.len(), fs).unwrap();
     let hop = (fs / 10.0).round() as usize;
     let frames = channels[0].len();
     let mut start = 0;
@@ -299,7 +299,7 @@ fn tech_3341_case_14_live_max_momentary() {
         ]);
     }
     let signal = stereo(tone_segments(fs, &segments));
-    let mut meter = LoudnessMeter::new(2, fs);
+    let mut meter = LoudnessMeter::new(2, fs).unwrap();
     let segment_frames = (0.8 * fs) as usize;
     for (i, start) in (0..signal[0].len()).step_by(segment_frames).enumerate() {
         let end = start + segment_frames;

@@ -1,9 +1,9 @@
 //! The constant-memory integrated and loudness-range histograms against exact computations on
 //! the same values, including the stated error bound of the gating histogram.
 
-use keel::dsp::loudness::gating::{GatingHistogram, energy_to_lufs, lufs_to_energy};
-use keel::dsp::loudness::range::RangeHistogram;
-use keel::dsp::rng::Rng;
+use keel_core::dsp::loudness::gating::{GatingHistogram, energy_to_lufs, lufs_to_energy};
+use keel_core::dsp::loudness::range::RangeHistogram;
+use keel_core::dsp::rng::Rng;
 
 /// BS.1770 gating on a list of block energies, exactly.
 fn exact_integrated(blocks: &[f64]) -> (f64, f64, Vec<f64>) {

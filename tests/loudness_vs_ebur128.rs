@@ -14,10 +14,10 @@
 //! crate's own `loudness_range()`.
 
 use ebur128::{Channel, EbuR128, Mode};
-use keel::dsp::loudness::LoudnessMeter;
-use keel::dsp::loudness::gating::lufs_to_energy;
-use keel::dsp::loudness::range::RangeHistogram;
-use keel::dsp::rng::Rng;
+use keel_core::dsp::loudness::LoudnessMeter;
+use keel_core::dsp::loudness::gating::lufs_to_energy;
+use keel_core::dsp::loudness::range::RangeHistogram;
+use keel_core::dsp::rng::Rng;
 use std::f64::consts::TAU;
 
 const SECONDS: f64 = 24.0;
@@ -221,7 +221,7 @@ fn compare(signal: &[Vec<f32>], fs: f64) -> Comparison {
             ])
             .unwrap();
     }
-    let mut keel = LoudnessMeter::new(channels, fs);
+    let mut keel = LoudnessMeter::new(channels, fs).unwrap();
     let chunk = (fs / 100.0).round() as usize;
     let (mut crate_max_m, mut crate_max_s) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
     let mut short_term_every_100ms = Vec::new();

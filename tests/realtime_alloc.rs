@@ -15,8 +15,9 @@ mod common;
 
 use common::assert_no_alloc;
 use keel::Keel;
-use keel::dsp::rng::Rng;
-use keel::preset::{ParamKind, ParamTable, ParamValue, set_values};
+use keel_core::dsp::rng::Rng;
+use keel::preset::set_values;
+use keel_core::params::{ParamKind, ParamTable, ParamValue};
 use nice_plug::prelude::Plugin;
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
@@ -29,8 +30,7 @@ const BLOCK_SIZES: [usize; 8] = [0, 1, 17, 64, 256, 480, 1000, MAX_BLOCK];
 fn value_for(kind: &ParamKind, index: usize, block: usize, rng: &mut Rng) -> ParamValue {
     let step = |count: usize| (block / (1 + index % 3) + index) % count;
     match kind {
-        ParamKind::Float { min, max } => ParamValue::Float(min + (max - min) * rng.uniform() as f32),
-        ParamKind::Int { min, max } => ParamValue::Int(min + step((max - min + 1) as usize) as i32),
+        ParamKind::Float { min, max, .. } => ParamValue::Float(min + (max - min) * rng.uniform() as f32),
         ParamKind::Bool => ParamValue::Bool(step(2) == 1),
         ParamKind::Enum { ids, .. } => ParamValue::Enum(step(ids.len())),
     }
@@ -102,7 +102,6 @@ fn every_mode_and_parameter_change_processes_without_allocating() {
         let count = match &info.kind {
             ParamKind::Bool => 2,
             ParamKind::Enum { ids, .. } => ids.len(),
-            ParamKind::Int { min, max } => (max - min + 1) as usize,
             ParamKind::Float { .. } => continue,
         };
         let ran = seen.iter().filter(|(id, _)| *id == info.id).count();

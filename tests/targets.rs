@@ -1,8 +1,8 @@
 //! Platform targets: the data, and the gain, resulting peak and ceiling check for each rule.
 
-use keel::dsp::targets::{Normalization, PLATFORM_TARGETS, evaluate, evaluate_all, find_target};
+use keel_core::targets::{Normalization, PLATFORM_TARGETS, evaluate, evaluate_all, find_target};
 
-fn target(id: &str) -> &'static keel::dsp::targets::PlatformTarget {
+fn target(id: &str) -> &'static keel_core::targets::PlatformTarget {
     find_target(id).unwrap_or_else(|| panic!("no target {id}"))
 }
 

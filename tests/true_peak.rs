@@ -5,10 +5,10 @@
 mod common;
 
 use common::faded_sine;
-use keel::dsp::rng::Rng;
-use keel::dsp::true_peak::{
-    BS1770_TAPS, Bs1770Interpolator, Reconstructor, TruePeakTracker, amplitude_to_db,
-    bs1770_true_peak_of, true_peak_of,
+use keel_core::dsp::rng::Rng;
+use keel_core::dsp::level::amplitude_to_db;
+use keel_core::dsp::true_peak::{
+    BS1770_TAPS, Bs1770Interpolator, Reconstructor, TruePeakTracker, bs1770_true_peak_of, true_peak_of,
 };
 use std::f64::consts::{PI, TAU};
 
@@ -159,8 +159,8 @@ fn quarter_rate_sine_at_45_degrees_reads_3_01_db_over_its_sample_peak() {
     }
 }
 
-/// Tech 3341 cases 15-19 read with the exact Annex 2 filter match the values the reference notes
-/// measured with an independent model of the same table (loudness.md 2.3), to 0.005 dB.
+/// Tech 3341 cases 15-19 read with the exact Annex 2 filter match the values an independent
+/// model of the same table gives (docs/loudness-notes.md §2.3), to 0.005 dB.
 #[test]
 fn bs1770_filter_reads_tech_3341_cases_like_an_independent_model() {
     let fs = 48_000.0;

@@ -10,8 +10,8 @@
 mod common;
 
 use common::*;
-use keel::dsp::rng::Rng;
-use keel::dsp::true_peak::TruePeakTracker;
+use keel_core::dsp::rng::Rng;
+use keel_core::dsp::true_peak::TruePeakTracker;
 
 const RATE: f64 = 48_000.0;
 

@@ -5,9 +5,9 @@
 use super::EditorShared;
 use super::{history_graph, meters};
 use super::widgets::{ParamControl, labelled};
-use crate::dsp::compressor::CompressorSettings;
-use crate::dsp::compressor::gain_computer::{Curve, slope_from_ratio};
-use crate::dsp::level::db_to_gain;
+use keel_core::dsp::compressor::CompressorSettings;
+use keel_core::dsp::compressor::gain_computer::{Curve, slope_from_ratio};
+use keel_core::dsp::level::db_to_gain;
 use crate::meter_values::{GAIN_HISTORY_INTERVAL, GAIN_HISTORY_SECONDS, MeterValues};
 use egui::{Color32, Pos2, Rect, Sense, Stroke, Vec2};
 use super::history_graph::Columns;
@@ -139,8 +139,8 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, stat
                     cell(ui, "Mix", &c.mix, setter);
                     ui.end_row();
                 });
-                let settings = c.settings();
-                let detector_db = meters.compressor_detector_db.load();
+                let settings = params.chain_settings().compressor;
+                let detector_db = meters.snapshot().compressor_detector_db;
                 state.last_detector_dot = transfer_curve(ui, &settings, detector_db);
                 gr_meter(ui, &state.compressor_gr, "Compressor gain reduction");
             });

@@ -12,8 +12,8 @@
 
 use super::EditorShared;
 use super::widgets::{notches_of, set_as_gesture};
-use crate::dsp::eq::design::{FilterKind, MAX_FREQ_HZ, MAX_FREQ_RATIO, MAX_GAIN_DB, MIN_FREQ_HZ, MIN_GAIN_DB};
-use crate::dsp::eq::{self, BANDS};
+use keel_core::dsp::eq::design::{FilterKind, MAX_FREQ_HZ, MAX_FREQ_RATIO, MAX_GAIN_DB, MIN_FREQ_HZ, MIN_GAIN_DB};
+use keel_core::dsp::eq::{self, BANDS};
 use crate::params::BandParams;
 use egui::{self, Color32, PointerButton, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 use nice_plug::prelude::{Enum, EnumParam, Param, ParamSetter};
@@ -565,5 +565,5 @@ fn format_hz(hz: f64) -> String {
 }
 
 fn kind_of(params: &BandParams) -> FilterKind {
-    params.kind.value().into()
+    params.filter_kind()
 }

@@ -4,8 +4,8 @@
 use super::EditorShared;
 use super::eq_curve::{BAND_COLOURS, CurveState};
 use super::widgets::{CONTROL_HEIGHT, ParamControl};
-use crate::dsp::eq::BANDS;
-use crate::dsp::eq::design::FilterKind;
+use keel_core::dsp::eq::BANDS;
+use keel_core::dsp::eq::design::FilterKind;
 use crate::params::BandParams;
 use egui::{self, Color32, RichText, Vec2};
 use nice_plug::prelude::*;
@@ -72,7 +72,7 @@ fn band_column(
                 let fill = if selected { colour.gamma_multiply(0.16) } else { Color32::TRANSPARENT };
                 let header = ui.add_sized(Vec2::new(control_width, HEADER_HEIGHT), egui::Button::new(name).fill(fill));
 
-                let kind: FilterKind = params.kind.value().into();
+                let kind: FilterKind = params.filter_kind();
                 let controls = [
                     ui.add(ParamControl::new(&params.on, setter).width(control_width).accent(colour.gamma_multiply(0.8))),
                     ui.add(ParamControl::new(&params.kind, setter).width(control_width)),

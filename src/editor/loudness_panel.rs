@@ -10,7 +10,7 @@
 use super::EditorShared;
 use super::history_graph::{self, Columns};
 use super::meters::{OK, OVER, WARN};
-use crate::dsp::targets::{self, Normalization, PLATFORM_TARGETS, PlatformOutcome, PlatformTarget};
+use keel_core::targets::{self, Normalization, PLATFORM_TARGETS, PlatformOutcome, PlatformTarget};
 use crate::meter_values::{LOUDNESS_HISTORY_INTERVAL, LOUDNESS_HISTORY_SECONDS};
 use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Vec2};
 use std::sync::atomic::Ordering;
@@ -61,7 +61,7 @@ impl Default for LoudnessState {
     fn default() -> Self {
         let len = (LOUDNESS_HISTORY_SECONDS / LOUDNESS_HISTORY_INTERVAL).round() as usize;
         Self {
-            target: PLATFORM_TARGETS.iter().position(|t| t.id == crate::dsp::targets::DEFAULT_TARGET_ID).unwrap_or(0),
+            target: PLATFORM_TARGETS.iter().position(|t| t.id == keel_core::targets::DEFAULT_TARGET_ID).unwrap_or(0),
             window_seconds: HISTORY_WINDOWS[0],
             history: Vec::with_capacity(len),
             columns: Columns::with_capacity(512),

@@ -8,7 +8,10 @@
 use super::EditorShared;
 use super::widgets::ParamControl;
 use crate::params::KeelParams;
-use crate::preset::{self, FACTORY_PRESETS, ParamTable, Preset, PresetError};
+use crate::params::param_table;
+use crate::preset::{self, PresetError};
+use keel_core::params::ParamTable;
+use keel_core::preset::{FACTORY_PRESETS, Preset};
 use egui::{Color32, RichText};
 use nice_plug::prelude::ParamSetter;
 use std::path::{Path, PathBuf};
@@ -18,8 +21,6 @@ const FINE: Color32 = Color32::from_rgb(0x9A, 0xC8, 0x9A);
 
 /// GUI-side state of the preset bar.
 pub struct PresetState {
-    /// Built on first use: describing the parameters needs a scratch parameter set.
-    table: Option<ParamTable>,
     user_dir: Option<PathBuf>,
     user_files: Vec<PathBuf>,
     /// The user folder was read since the list last opened.
@@ -46,7 +47,6 @@ impl PresetState {
     /// A preset bar reading and writing user presets in `dir` (`None`: factory presets only).
     pub fn with_user_dir(dir: Option<PathBuf>) -> Self {
         Self {
-            table: None,
             user_dir: dir,
             user_files: Vec::new(),
             listed: false,
@@ -64,10 +64,6 @@ impl PresetState {
     /// The last message in the bar and whether it is an error.
     pub fn status(&self) -> Option<(&str, bool)> {
         self.status.as_ref().map(|(text, error)| (text.as_str(), *error))
-    }
-
-    fn table(&mut self) -> &ParamTable {
-        self.table.get_or_insert_with(ParamTable::new)
     }
 
     fn rescan(&mut self) {
@@ -93,10 +89,10 @@ impl PresetState {
                     .map_err(|e| PresetError::Io(format!("cannot read {}: {e}", path.display()))),
             ),
         };
-        let parsed = text.and_then(|text| Preset::from_json_str(&text, self.table()));
+        let parsed = text.and_then(|text| Ok(Preset::from_json_str(&text, param_table())?));
         match parsed {
             Ok(preset) => {
-                apply_with_gestures(&preset, params, self.table(), setter);
+                apply_with_gestures(&preset, params, param_table(), setter);
                 self.status = Some((format!("Loaded {name}"), false));
                 self.name = if matches!(choice, Choice::User(_)) { name.clone() } else { String::new() };
                 self.current = name;
@@ -134,7 +130,7 @@ impl PresetState {
         self.confirm_overwrite = None;
         std::fs::create_dir_all(&dir)
             .map_err(|e| PresetError::Io(format!("cannot create preset folder {}: {e}", dir.display())))?;
-        Preset::capture(params).save(&path, self.table())?;
+        preset::save(&preset::capture(params), &path, param_table())?;
         self.current = display_name(&path);
         self.listed = false;
         Ok(Some(path))
@@ -147,7 +143,7 @@ fn display_name(path: &Path) -> String {
 
 /// Every parameter, each as one complete gesture, through the host.
 fn apply_with_gestures(preset: &Preset, params: &KeelParams, table: &ParamTable, setter: &ParamSetter) {
-    for (ptr, normalized) in preset.normalized_values(params, table) {
+    for (ptr, normalized) in preset::normalized_values(preset, params, table) {
         // SAFETY: `ptr` comes from the plugin's own parameter list, which the host knows.
         unsafe {
             setter.raw_context.raw_begin_set_parameter(ptr);

@@ -2,7 +2,7 @@
 //! spectrum tap only when new samples arrived (the audio thread writes the tap only while the
 //! editor is open), drawn as filled 1/6-octave band levels with a falling peak line.
 
-use crate::dsp::spectrum::{FLOOR_DB, SpectrumAnalyzer};
+use keel_core::dsp::spectrum::{FLOOR_DB, SpectrumAnalyzer};
 use crate::spectrum_tap::{SpectrumTap, TapPoint};
 use egui::{Color32, Mesh, Painter, Pos2, Rect, Shape, Stroke};
 use std::sync::Arc;
@@ -210,7 +210,7 @@ fn outline(rect: Rect, levels: &[f32], stroke: Stroke) -> Shape {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::signals;
+    use keel_core::signals;
 
     const RATE: f64 = 48_000.0;
     const COLUMNS: usize = 400;

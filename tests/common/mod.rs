@@ -34,7 +34,7 @@ pub fn sine(freq: f64, fs: f64, amplitude: f64, phase: f64, len: usize) -> Vec<f
 /// A sine with raised-cosine fades of `fade` samples at both ends (an abrupt start makes any
 /// band-limited interpolator ring), as f32.
 pub fn faded_sine(freq: f64, fs: f64, amplitude: f64, phase: f64, len: usize, fade: usize) -> Vec<f32> {
-    let mut x = keel::dsp::signals::sine(freq, fs, len as f64 / fs, amplitude, phase);
-    keel::dsp::signals::fade_in_out(&mut x, fade);
+    let mut x = keel_core::signals::sine(freq, fs, len as f64 / fs, amplitude, phase);
+    keel_core::signals::fade_in_out(&mut x, fade);
     x.iter().map(|&v| v as f32).collect()
 }

@@ -99,7 +99,7 @@ fn test(extra: &[String]) -> Result<(), String> {
         .current_dir(&root)
         .env("KEEL_CLAP_BUNDLE", &clap_bundle)
         .env("KEEL_VST3_BUNDLE", &vst3_bundle)
-        .args(["test", "--workspace", "--all-targets"])
+        .args(["test", "--workspace", "--all-targets", "--no-fail-fast"])
         .args(extra);
     println!("xtask: running {cargo:?}");
     let status = cargo.status().map_err(|e| format!("cannot run cargo: {e}"))?;

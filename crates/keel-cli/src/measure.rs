@@ -1,0 +1,270 @@
+//! `keel measure`: BS.1770 / EBU R128 loudness of WAV files with the plugin's own meter, and
+//! what each delivery platform would do to them.
+
+use super::error::{CliError, CliResult};
+use super::plot::{LoudnessTrace, write_plot};
+use super::progress::Progress;
+use super::wav::WavReader;
+use keel_core::dsp::denormals::FlushDenormals;
+use keel_core::dsp::loudness::{ChannelLayout, LoudnessMeter, LoudnessReading};
+use keel_core::targets::{PLATFORM_TARGETS, PlatformOutcome, PlatformTarget, evaluate, find_target};
+use clap::Args;
+use rayon::prelude::*;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// Seconds between the momentary/short-term readings kept for the plot.
+const TRACE_HOP_SECONDS: f64 = 0.1;
+
+#[derive(Args, Debug)]
+pub struct MeasureArgs {
+    /// WAV files: mono, stereo, 5.0 or 5.1.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Platform target id (see docs/cli.md; `spotify` = spotify-normal), or `all`. Repeatable.
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Draw momentary and short-term loudness over time (.png or .svg). With several files,
+    /// each gets its own image, named OUT-<file stem>.png.
+    #[arg(long, value_name = "OUT.png|OUT.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+/// Short names scripts are likely to type.
+fn alias(name: &str) -> &str {
+    match name {
+        "spotify" => "spotify-normal",
+        "apple" => "apple-music",
+        "amazon" => "amazon-music",
+        "r128" | "ebu" => "ebu-r128",
+        "atsc" | "a85" => "atsc-a85",
+        other => other,
+    }
+}
+
+pub fn resolve_target(name: &str) -> CliResult<&'static PlatformTarget> {
+    find_target(alias(&name.to_ascii_lowercase())).ok_or_else(|| {
+        let ids: Vec<&str> = PLATFORM_TARGETS.iter().map(|t| t.id).collect();
+        CliError::input(format!("unknown target '{name}': expected one of {}", ids.join(", ")))
+    })
+}
+
+pub fn resolve_targets(names: &[String]) -> CliResult<Vec<&'static PlatformTarget>> {
+    if names.iter().any(|n| n == "all") {
+        return Ok(PLATFORM_TARGETS.iter().collect());
+    }
+    names.iter().map(|n| resolve_target(n)).collect()
+}
+
+/// One file's measurement.
+pub struct Measurement {
+    pub file: PathBuf,
+    pub channels: usize,
+    pub sample_rate: u32,
+    pub frames: u64,
+    pub reading: LoudnessReading,
+    pub momentary_trace: Vec<f64>,
+    pub short_term_trace: Vec<f64>,
+}
+
+/// Measures planar audio already in memory (used by `master`).
+pub fn measure_buffers(channels: &[Vec<f32>], sample_rate: u32) -> CliResult<LoudnessReading> {
+    let _flush = FlushDenormals::new();
+    let mut meter = LoudnessMeter::new(channels.len(), f64::from(sample_rate)).map_err(|e| CliError::input(e.to_string()))?;
+    let refs: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
+    meter.process(&refs);
+    Ok(meter.final_reading())
+}
+
+pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> {
+    let mut reader = WavReader::open(path)?;
+    let format = reader.format();
+    let channels = usize::from(format.channels);
+    let Some(layout) = ChannelLayout::from_channel_count(channels) else {
+        return Err(CliError::input(format!(
+            "{}: {channels} channels; measure handles mono, stereo, 5.0 and 5.1",
+            path.display()
+        )));
+    };
+    let _flush = FlushDenormals::new();
+    let mut meter = LoudnessMeter::with_layout(layout, f64::from(format.sample_rate), true);
+    let hop = ((TRACE_HOP_SECONDS * f64::from(format.sample_rate)).round() as usize).max(1);
+    let mut block: Vec<Vec<f32>> = vec![vec![0.0; hop]; channels];
+    let (mut momentary_trace, mut short_term_trace) = (Vec::new(), Vec::new());
+    loop {
+        let n = reader.read(&mut block, hop)?;
+        if n == 0 {
+            break;
+        }
+        let refs: Vec<&[f32]> = block.iter().map(|c| &c[..n]).collect();
+        meter.process(&refs);
+        let now = meter.reading();
+        momentary_trace.push(now.momentary);
+        short_term_trace.push(now.short_term);
+        progress.advance(n as u64);
+    }
+    Ok(Measurement {
+        file: path.to_path_buf(),
+        channels,
+        sample_rate: format.sample_rate,
+        frames: reader.frames(),
+        reading: meter.final_reading(),
+        momentary_trace,
+        short_term_trace,
+    })
+}
+
+fn finite(x: f64) -> Value {
+    if x.is_finite() { json!((x * 1e4).round() / 1e4) } else { Value::Null }
+}
+
+pub fn outcome_json(target: &PlatformTarget, outcome: &PlatformOutcome) -> Value {
+    json!({
+        "id": target.id,
+        "name": target.name,
+        "target_lufs": target.target_lufs,
+        "ceiling_dbtp": target.true_peak_ceiling_dbtp,
+        "gain_db": finite(outcome.gain_db),
+        "resulting_lufs": finite(outcome.resulting_lufs),
+        "resulting_true_peak_dbtp": finite(outcome.resulting_true_peak_dbtp),
+        "ceiling_holds": outcome.ceiling_holds,
+        "within_accepted": outcome.within_accepted,
+        "distance_to_target_lu": outcome.distance_to_target_lu.map(finite),
+    })
+}
+
+pub fn reading_json(r: &LoudnessReading) -> Value {
+    json!({
+        "integrated_lufs": finite(r.integrated),
+        "loudness_range_lu": finite(r.loudness_range),
+        "max_momentary_lufs": finite(r.max_momentary),
+        "max_short_term_lufs": finite(r.max_short_term),
+        "true_peak_dbtp": finite(r.true_peak_dbtp),
+        "sample_peak_dbfs": finite(r.sample_peak_dbfs),
+    })
+}
+
+fn measurement_json(m: &Measurement, targets: &[&PlatformTarget]) -> Value {
+    let mut object = json!({
+        "file": m.file.display().to_string(),
+        "channels": m.channels,
+        "sample_rate": m.sample_rate,
+        "duration_seconds": m.frames as f64 / f64::from(m.sample_rate),
+    });
+    if let (Value::Object(o), Value::Object(r)) = (&mut object, reading_json(&m.reading)) {
+        o.extend(r);
+        let list: Vec<Value> = targets
+            .iter()
+            .map(|t| outcome_json(t, &evaluate(t, m.reading.integrated, m.reading.true_peak_dbtp)))
+            .collect();
+        o.insert("targets".into(), Value::Array(list));
+    }
+    object
+}
+
+fn level(x: f64, unit: &str) -> String {
+    if x.is_finite() { format!("{x:8.2} {unit}") } else { format!("    -inf {unit}") }
+}
+
+fn print_text(m: &Measurement, targets: &[&PlatformTarget]) {
+    let r = &m.reading;
+    println!("{} ({} ch, {} Hz, {:.2} s)", m.file.display(), m.channels, m.sample_rate, m.frames as f64 / f64::from(m.sample_rate));
+    println!("  integrated      {}", level(r.integrated, "LUFS"));
+    println!("  loudness range  {}", level(r.loudness_range, "LU"));
+    println!("  max momentary   {}", level(r.max_momentary, "LUFS"));
+    println!("  max short-term  {}", level(r.max_short_term, "LUFS"));
+    println!("  true peak       {}", level(r.true_peak_dbtp, "dBTP"));
+    println!("  sample peak     {}", level(r.sample_peak_dbfs, "dBFS"));
+    for t in targets {
+        let o = evaluate(t, r.integrated, r.true_peak_dbtp);
+        let goal = t.target_lufs.map_or("no normalization".to_string(), |l| format!("{l:.1} LUFS"));
+        println!(
+            "  {:<15} {goal}: player gain {:+.1} dB -> {:.1} LUFS, peak {:.1} dBTP, ceiling {:.1} dBTP {}",
+            t.id,
+            o.gain_db,
+            o.resulting_lufs,
+            o.resulting_true_peak_dbtp,
+            t.true_peak_ceiling_dbtp,
+            if o.ceiling_holds { "holds" } else { "EXCEEDED" }
+        );
+    }
+}
+
+fn plot_path(base: &Path, file: &Path, many: bool) -> PathBuf {
+    if !many {
+        return base.to_path_buf();
+    }
+    let stem = base.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = base.extension().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    base.with_file_name(format!("{stem}-{file_stem}.{ext}"))
+}
+
+pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
+    let targets = resolve_targets(&args.targets)?;
+    if let Some(plot) = &args.plot {
+        let ext = plot.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        if !matches!(ext.as_deref(), Some("png" | "svg")) {
+            return Err(CliError::input(format!("{}: --plot needs a .png or .svg file name", plot.display())));
+        }
+    }
+    let total: u64 = args.files.iter().filter_map(|f| WavReader::open(f).ok()).map(|r| r.frames()).sum();
+    let progress = Progress::new(total, "measure", quiet);
+    let results: Vec<CliResult<Measurement>> = args.files.par_iter().map(|f| measure_file(f, &progress)).collect();
+    progress.finish();
+
+    let many = args.files.len() > 1;
+    let mut failures = Vec::new();
+    let mut measured = Vec::new();
+    for result in results {
+        match result {
+            Ok(m) => {
+                if let Some(base) = &args.plot {
+                    let lines: Vec<(String, f64)> =
+                        targets.iter().filter_map(|t| t.target_lufs.map(|l| (t.id.to_string(), l))).collect();
+                    let title = m.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let trace = LoudnessTrace {
+                        title: &title,
+                        hop_seconds: TRACE_HOP_SECONDS,
+                        momentary: &m.momentary_trace,
+                        short_term: &m.short_term_trace,
+                        integrated: Some(m.reading.integrated),
+                        targets: &lines,
+                    };
+                    write_plot(&plot_path(base, &m.file, many), &trace)?;
+                }
+                measured.push(m);
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    if args.json {
+        let files: Vec<Value> = measured.iter().map(|m| measurement_json(m, &targets)).collect();
+        let failed: Vec<Value> = failures.iter().map(|e| json!({ "error": e.to_string() })).collect();
+        println!("{}", serde_json::to_string_pretty(&json!({ "files": files, "failed": failed })).unwrap_or_default());
+    } else {
+        for m in &measured {
+            print_text(m, &targets);
+        }
+    }
+    if !many {
+        return match failures.pop() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        };
+    }
+    for e in &failures {
+        eprintln!("keel: {e}");
+    }
+    if !args.json {
+        println!("measured {} of {} files", measured.len(), args.files.len());
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::several(format!("{} of {} files could not be measured", failures.len(), args.files.len()), &failures))
+    }
+}

@@ -1,0 +1,309 @@
+//! `keel render`: runs WAV files through the plugin's `Chain` with the plugin's parameters.
+//!
+//! Output is aligned with the input: the chain's latency is cut from the start and the same
+//! number of samples is flushed from the end, so output frame n is input frame n processed.
+//! A mono file runs as two identical channels and the left one is written back, as the plugin
+//! does on a mono bus.
+
+use super::error::{CliError, CliResult};
+use super::progress::Progress;
+use super::wav::{Encoding, WavFormat, WavReader, WavWriter};
+use keel_core::chain::{Chain, ChainSettings};
+use keel_core::dsp::denormals::FlushDenormals;
+use keel_core::params::{ParamTable, PlainValues};
+use keel_core::preset::Preset;
+use clap::Args;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub const DEFAULT_BLOCK: usize = 512;
+pub const MAX_BLOCK: usize = 1 << 16;
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// Input WAV file(s), or a folder of them.
+    #[arg(required = true, value_name = "IN")]
+    pub inputs: Vec<PathBuf>,
+    /// Output file, or a folder when rendering several files.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Preset file ({"keel_preset": 1, "params": {...}}); parameters it omits use defaults.
+    #[arg(long, value_name = "P.json")]
+    pub preset: Option<PathBuf>,
+    /// Set a parameter, after the preset: ID=VALUE in the units `keel params` lists.
+    #[arg(long = "set", value_name = "ID=VALUE")]
+    pub sets: Vec<String>,
+    /// Samples per processing block (the output does not depend on it).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BLOCK)]
+    pub block: usize,
+    /// Output sample format: s16, s24, s32, f32 or f64 (integer output is TPDF-dithered).
+    /// Default: the input's.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+/// Default parameters, then the preset, then each `--set` in order.
+pub fn configured_params(preset: Option<&Path>, sets: &[String], table: &ParamTable) -> CliResult<PlainValues> {
+    let mut values = match preset {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| CliError::io(path, "cannot read preset", e))?;
+            let preset = Preset::from_json_str(&text, table).map_err(|e| CliError::in_file(path, e))?;
+            preset.plain_values(table).map_err(|e| CliError::in_file(path, e))?
+        }
+        None => table.defaults(),
+    };
+    let assignments = sets.iter().map(|s| table.parse_assignment(s)).collect::<Result<Vec<_>, _>>()?;
+    table.assign(&mut values, &assignments)?;
+    Ok(values)
+}
+
+pub fn parse_format(name: Option<&str>) -> CliResult<Option<Encoding>> {
+    name.map(|n| {
+        Encoding::from_name(n)
+            .ok_or_else(|| CliError::input(format!("unknown --format '{n}': expected s16, s24, s32, f32 or f64")))
+    })
+    .transpose()
+}
+
+pub fn check_block(block: usize) -> CliResult<()> {
+    if block == 0 || block > MAX_BLOCK {
+        return Err(CliError::input(format!("--block must be from 1 to {MAX_BLOCK}, got {block}")));
+    }
+    Ok(())
+}
+
+/// The chain plus latency bookkeeping: feed blocks in, get aligned blocks out.
+pub struct Renderer {
+    chain: Chain,
+    /// Output samples still to drop: the chain's latency.
+    skip: usize,
+    /// Input samples still to flush at the end.
+    flush: usize,
+    block: usize,
+}
+
+impl Renderer {
+    pub fn new(sample_rate: f64, settings: &ChainSettings, block: usize) -> Self {
+        let mut chain = Chain::new(sample_rate);
+        chain.set_settings(settings);
+        let latency = chain.latency();
+        Self { chain, skip: latency, flush: latency, block: block.clamp(1, MAX_BLOCK) }
+    }
+
+    pub fn latency(&self) -> usize {
+        self.flush
+    }
+
+    /// Processes one block in place and hands on the part of it that is aligned output.
+    pub fn process<E>(&mut self, left: &mut [f32], right: &mut [f32], emit: &mut E) -> CliResult<()>
+    where
+        E: FnMut(&[f32], &[f32]) -> CliResult<()>,
+    {
+        // As in the plugin: denormals flushed while the chain runs (the same samples result).
+        let _flush = FlushDenormals::new();
+        for (l, r) in left.chunks_mut(self.block).zip(right.chunks_mut(self.block)) {
+            self.chain.process(l, r);
+            let drop = self.skip.min(l.len());
+            self.skip -= drop;
+            if drop < l.len() {
+                emit(&l[drop..], &r[drop..])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Pushes silence through so the last input samples come out.
+    pub fn finish<E>(mut self, emit: &mut E) -> CliResult<()>
+    where
+        E: FnMut(&[f32], &[f32]) -> CliResult<()>,
+    {
+        let mut left = vec![0.0; self.block];
+        let mut right = vec![0.0; self.block];
+        while self.flush > 0 {
+            let n = self.flush.min(self.block);
+            left[..n].fill(0.0);
+            right[..n].fill(0.0);
+            self.flush -= n;
+            self.process(&mut left[..n], &mut right[..n], emit)?;
+        }
+        Ok(())
+    }
+}
+
+/// Renders planar audio held in memory (1 or 2 channels) and returns the aligned result.
+pub fn render_buffers(sample_rate: f64, settings: &ChainSettings, input: &[Vec<f32>], block: usize) -> CliResult<Vec<Vec<f32>>> {
+    let mono = input.len() == 1;
+    let frames = input.first().map_or(0, Vec::len);
+    let mut out = vec![Vec::with_capacity(frames); input.len()];
+    let mut left = input[0].clone();
+    let mut right = if mono { input[0].clone() } else { input[1].clone() };
+    let mut renderer = Renderer::new(sample_rate, settings, block);
+    let mut emit = |l: &[f32], r: &[f32]| {
+        out[0].extend_from_slice(l);
+        if !mono {
+            out[1].extend_from_slice(r);
+        }
+        Ok(())
+    };
+    renderer.process(&mut left, &mut right, &mut emit)?;
+    renderer.finish(&mut emit)?;
+    Ok(out)
+}
+
+/// What one file's render did, for the summary.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderStats {
+    pub frames: u64,
+    pub sample_rate: u32,
+}
+
+/// Streams `input` through the chain into `output`.
+pub fn render_file(
+    input: &Path,
+    output: &Path,
+    settings: &ChainSettings,
+    block: usize,
+    encoding: Option<Encoding>,
+    progress: &Progress,
+) -> CliResult<RenderStats> {
+    super::refuse_overwriting_input(input, output)?;
+    let mut reader = WavReader::open(input)?;
+    let format = reader.format();
+    if format.channels > 2 {
+        return Err(CliError::input(format!(
+            "{}: render handles mono and stereo files; this one has {} channels",
+            input.display(),
+            format.channels
+        )));
+    }
+    let out_format = WavFormat { encoding: encoding.unwrap_or(format.encoding), ..format };
+    let mut writer = WavWriter::create(output, out_format)?;
+    let mono = format.channels == 1;
+    let mut renderer = Renderer::new(f64::from(format.sample_rate), settings, block);
+    let mut block_buffers: Vec<Vec<f32>> = vec![vec![0.0; block]; usize::from(format.channels)];
+    let mut right_copy = vec![0.0; block];
+    let mut emit = |l: &[f32], r: &[f32]| if mono { writer.write(&[l]) } else { writer.write(&[l, r]) };
+    loop {
+        let n = reader.read(&mut block_buffers, block)?;
+        if n == 0 {
+            break;
+        }
+        let (left, right) = if mono {
+            right_copy[..n].copy_from_slice(&block_buffers[0][..n]);
+            (&mut block_buffers[0][..n], &mut right_copy[..n])
+        } else {
+            let (l, r) = block_buffers.split_at_mut(1);
+            (&mut l[0][..n], &mut r[0][..n])
+        };
+        renderer.process(left, right, &mut emit)?;
+        progress.advance(n as u64);
+    }
+    renderer.finish(&mut emit)?;
+    writer.finish()?;
+    Ok(RenderStats { frames: reader.frames(), sample_rate: format.sample_rate })
+}
+
+/// Input/output pairs: one file to one file, or many files (or a folder) into a folder.
+fn plan_jobs(args: &RenderArgs) -> CliResult<Vec<(PathBuf, PathBuf)>> {
+    let single = args.inputs.len() == 1 && !args.inputs[0].is_dir();
+    if single && !args.output.is_dir() {
+        return Ok(vec![(args.inputs[0].clone(), args.output.clone())]);
+    }
+    let mut inputs = Vec::new();
+    for input in &args.inputs {
+        if input.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+                .map_err(|e| CliError::io(input, "cannot list folder", e))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav")))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(CliError::input(format!("{}: folder has no .wav files", input.display())));
+            }
+            inputs.extend(found);
+        } else {
+            inputs.push(input.clone());
+        }
+    }
+    if args.output.exists() && !args.output.is_dir() {
+        return Err(CliError::input(format!(
+            "{}: several inputs need an output folder, and this is a file",
+            args.output.display()
+        )));
+    }
+    std::fs::create_dir_all(&args.output)
+        .map_err(|e| CliError::io(&args.output, "cannot create output folder", e))?;
+    let mut jobs = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let name = input.file_name().ok_or_else(|| CliError::input(format!("{}: not a file", input.display())))?;
+        let output = args.output.join(name);
+        if jobs.iter().any(|(_, o): &(PathBuf, PathBuf)| *o == output) {
+            return Err(CliError::input(format!("two inputs would both be written to {}", output.display())));
+        }
+        jobs.push((input, output));
+    }
+    Ok(jobs)
+}
+
+pub fn run(args: &RenderArgs, quiet: bool) -> CliResult<()> {
+    check_block(args.block)?;
+    let encoding = parse_format(args.format.as_deref())?;
+    let table = ParamTable::new();
+    let settings = configured_params(args.preset.as_deref(), &args.sets, &table)?.chain_settings();
+    let jobs = plan_jobs(args)?;
+    for (input, output) in &jobs {
+        super::refuse_overwriting_input(input, output)?;
+    }
+
+    // Headers first: a bad file is reported before any work, and the bar knows the total.
+    let total_frames: u64 = jobs.iter().filter_map(|(input, _)| WavReader::open(input).ok()).map(|r| r.frames()).sum();
+    let progress = Progress::new(total_frames, "render", quiet);
+    let started = Instant::now();
+    let results: Vec<CliResult<RenderStats>> = jobs
+        .par_iter()
+        .map(|(input, output)| render_file(input, output, &settings, args.block, encoding, &progress))
+        .collect();
+    progress.finish();
+    let elapsed = started.elapsed().as_secs_f64();
+
+    let mut failures = Vec::new();
+    let mut audio_seconds = 0.0;
+    for ((input, output), result) in jobs.iter().zip(results) {
+        match result {
+            Ok(stats) => {
+                audio_seconds += stats.frames as f64 / f64::from(stats.sample_rate);
+                if jobs.len() > 1 {
+                    println!("{} -> {}", input.display(), output.display());
+                }
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    let speed = if elapsed > 0.0 { audio_seconds / elapsed } else { f64::INFINITY };
+    if jobs.len() == 1 {
+        if let Some(e) = failures.pop() {
+            return Err(e);
+        }
+        println!(
+            "rendered {} -> {} ({audio_seconds:.2} s of audio in {elapsed:.2} s, {speed:.0}x real time)",
+            jobs[0].0.display(),
+            jobs[0].1.display()
+        );
+        return Ok(());
+    }
+    for e in &failures {
+        eprintln!("keel: {e}");
+    }
+    println!(
+        "rendered {} of {} files ({audio_seconds:.2} s of audio in {elapsed:.2} s, {speed:.0}x real time)",
+        jobs.len() - failures.len(),
+        jobs.len()
+    );
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::several(format!("{} of {} files failed", failures.len(), jobs.len()), &failures))
+    }
+}
