@@ -17,6 +17,8 @@ pub struct FlushDenormals {
 mod arch {
     /// MXCSR bits: DAZ (6) and FTZ (15).
     pub const FLUSH: u64 = (1 << 6) | (1 << 15);
+    /// Everything but the six status flags (bits 0 to 5).
+    pub const CONTROL: u64 = 0xFFC0;
 
     pub fn read() -> u64 {
         let mut mxcsr: u32 = 0;
@@ -37,6 +39,8 @@ mod arch {
 mod arch {
     /// FPCR bit 24 (FZ): flushes denormal inputs and results.
     pub const FLUSH: u64 = 1 << 24;
+    /// FPCR holds only control bits (the status flags are in FPSR).
+    pub const CONTROL: u64 = u64::MAX;
 
     pub fn read() -> u64 {
         let fpcr: u64;
@@ -65,10 +69,11 @@ impl FlushDenormals {
         Self { saved: 0 }
     }
 
-    /// The floating-point control register as it is now (for tests of the restore).
+    /// The floating-point control bits as they are now (rounding, exception masks, flushing),
+    /// without the sticky status flags any arithmetic sets: for tests of the restore.
     pub fn control_state() -> u64 {
         #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-        return arch::read();
+        return arch::read() & arch::CONTROL;
         #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
         0
     }
