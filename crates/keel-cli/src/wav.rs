@@ -5,6 +5,7 @@
 //! before any output exists. Writing goes to a temporary name in the destination folder that is
 //! renamed only when the file is complete; a writer dropped before `finish` removes it.
 
+use dasp_sample::{FromSample, I24, Sample as _};
 use super::error::{CliError, CliResult};
 use keel_core::dsp::rng::Rng;
 use std::fs::File;
@@ -80,29 +81,11 @@ impl WavFormat {
     }
 }
 
-/// A sample type the reader can decode into.
-pub trait Sample: Copy + Default + Send {
-    fn from_f64(x: f64) -> Self;
-    fn from_f32(x: f32) -> Self;
-}
+/// A sample type the reader can decode into (f32 or f64). Integer PCM converts through dasp's
+/// conversions: full scale is 2^(bits-1), so -1.0 is the most negative code.
+pub trait Sample: FromSample<f32> + FromSample<f64> + Copy + Default + Send {}
 
-impl Sample for f32 {
-    fn from_f64(x: f64) -> Self {
-        x as f32
-    }
-    fn from_f32(x: f32) -> Self {
-        x
-    }
-}
-
-impl Sample for f64 {
-    fn from_f64(x: f64) -> Self {
-        x
-    }
-    fn from_f32(x: f32) -> Self {
-        f64::from(x)
-    }
-}
+impl<T: FromSample<f32> + FromSample<f64> + Copy + Default + Send> Sample for T {}
 
 pub struct WavReader {
     path: PathBuf,
@@ -243,29 +226,28 @@ impl WavReader {
             match self.format.encoding {
                 Encoding::Int16 => {
                     for (dst, b) in channel.iter_mut().zip(frame_bytes) {
-                        *dst = T::from_f32(f32::from(i16::from_le_bytes([b[0], b[1]])) * (1.0 / 32_768.0));
+                        *dst = T::from_sample_(i16::from_le_bytes([b[0], b[1]]).to_sample::<f32>());
                     }
                 }
                 Encoding::Int24 => {
                     for (dst, b) in channel.iter_mut().zip(frame_bytes) {
-                        let v = i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8;
-                        *dst = T::from_f32(v as f32 * (1.0 / 8_388_608.0));
+                        let v = I24::new_unchecked(i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8);
+                        *dst = T::from_sample_(v.to_sample::<f32>());
                     }
                 }
                 Encoding::Int32 => {
                     for (dst, b) in channel.iter_mut().zip(frame_bytes) {
-                        let v = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                        *dst = T::from_f64(f64::from(v) * (1.0 / 2_147_483_648.0));
+                        *dst = T::from_sample_(i32::from_le_bytes([b[0], b[1], b[2], b[3]]).to_sample::<f64>());
                     }
                 }
                 Encoding::Float32 => {
                     for (dst, b) in channel.iter_mut().zip(frame_bytes) {
-                        *dst = T::from_f32(f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+                        *dst = T::from_sample_(f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
                     }
                 }
                 Encoding::Float64 => {
                     for (dst, b) in channel.iter_mut().zip(frame_bytes) {
-                        *dst = T::from_f64(f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]));
+                        *dst = T::from_sample_(f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]));
                     }
                 }
             }
