@@ -11,7 +11,8 @@ use keel_core::dsp::level::db_to_gain;
 use crate::meter_values::{GAIN_HISTORY_INTERVAL, GAIN_HISTORY_SECONDS, MeterValues};
 use egui::{Color32, Pos2, Rect, Sense, Stroke, Vec2};
 use super::history_graph::Columns;
-use super::meters::{Ballistics, GR_COLOUR, OK, OVER, WARN, db_text, fraction, gain_to_db, vertical_bar};
+use super::meters::{Ballistics, GR_COLOUR, OK, OVER, WARN, db_text, fraction, vertical_bar};
+use keel_core::dsp::level::gain_to_db;
 use nice_plug::prelude::*;
 
 const CONTROL_WIDTH: f32 = 68.0;

@@ -60,10 +60,6 @@ impl Ballistics {
     }
 }
 
-/// Linear sample peak to dBFS (0 and below are silence).
-pub fn gain_to_db(gain: f64) -> f64 {
-    if gain > 0.0 { 20.0 * gain.log10() } else { f64::NEG_INFINITY }
-}
 
 /// Where `value` sits between `low` (0) and `high` (1), clamped; silence is 0.
 pub fn fraction(value: f64, low: f64, high: f64) -> f32 {

@@ -3,6 +3,7 @@
 //! Samples are compared in f64 frame by frame from the start. If one file is longer, its extra
 //! samples count against silence, so a length mismatch shows up in the difference.
 
+use keel_core::dsp::level::gain_to_db;
 use super::error::{CliError, CliResult};
 use super::wav::WavReader;
 use clap::Args;
@@ -35,10 +36,6 @@ pub struct Difference {
     pub peak_channel: usize,
     pub frames_a: u64,
     pub frames_b: u64,
-}
-
-pub fn amplitude_db(x: f64) -> f64 {
-    if x > 0.0 { 20.0 * x.log10() } else { f64::NEG_INFINITY }
 }
 
 pub fn difference(a: &PathBuf, b: &PathBuf) -> CliResult<(Difference, u32)> {
@@ -127,8 +124,8 @@ pub fn run(args: &CompareArgs) -> CliResult<()> {
         return Err(CliError::input("--max-diff-db must be a number of dBFS"));
     }
     let (diff, rate) = difference(&args.a, &args.b)?;
-    let peak_db = amplitude_db(diff.peak);
-    let rms_db = amplitude_db(diff.rms);
+    let peak_db = gain_to_db(diff.peak);
+    let rms_db = gain_to_db(diff.rms);
     let passed = args.max_diff_db.is_none_or(|limit| peak_db <= limit);
     let peak_seconds = diff.peak_frame as f64 / f64::from(rate);
     if args.json {

@@ -9,9 +9,14 @@ pub fn db_to_gain(db: f64) -> f64 {
     if db == 0.0 { 1.0 } else { (db * (std::f64::consts::LN_10 / 20.0)).exp() }
 }
 
-/// Level in dB of a linear amplitude (-inf for 0).
+/// Level in dB of a linear gain or amplitude; 0 and below (and NaN) read as -inf.
+pub fn gain_to_db(gain: f64) -> f64 {
+    if gain > 0.0 { 20.0 * gain.log10() } else { f64::NEG_INFINITY }
+}
+
+/// [`gain_to_db`] of an f32 amplitude.
 pub fn amplitude_to_db(amplitude: f32) -> f64 {
-    20.0 * f64::from(amplitude).log10()
+    gain_to_db(f64::from(amplitude))
 }
 
 /// The largest |sample| of a block (0 for an empty one). NaN samples are skipped: a plain

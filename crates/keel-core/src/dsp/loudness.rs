@@ -326,15 +326,11 @@ impl LoudnessMeter {
     }
 
     /// Measures one planar block: `channels[c]` is channel `c`, all of the same length (any,
-    /// including 0). Non-finite samples count as silence. Panics if the channel count differs
-    /// from the one given to [`Self::new`].
+    /// including 0). Non-finite samples count as silence. A block with another channel count
+    /// than the meter's is a caller's mistake: it is skipped (and trips a debug assertion).
     pub fn process(&mut self, channels: &[&[f32]]) {
-        assert_eq!(
-            channels.len(),
-            self.channels(),
-            "loudness meter: wrong channel count"
-        );
-        if self.paused {
+        debug_assert_eq!(channels.len(), self.channels(), "loudness meter: wrong channel count");
+        if self.paused || channels.len() != self.channels() {
             return;
         }
         let frames = channels.iter().map(|c| c.len()).min().unwrap_or(0);

@@ -58,9 +58,13 @@ impl<T: Copy + PartialOrd> SlidingMin<T> {
         self.pos = 0;
     }
 
-    /// Takes over `other`'s history exactly (same capacity required); no allocation.
+    /// Takes over `other`'s history exactly (same capacity: a caller's mistake otherwise, which
+    /// leaves this one unchanged); no allocation.
     pub fn copy_from(&mut self, other: &Self) {
-        assert_eq!(self.current.len(), other.current.len(), "sliding minima of different capacity");
+        debug_assert_eq!(self.current.len(), other.current.len(), "sliding minima of different capacity");
+        if self.current.len() != other.current.len() {
+            return;
+        }
         self.current.copy_from_slice(&other.current);
         self.suffix.copy_from_slice(&other.suffix);
         self.prefix = other.prefix;
