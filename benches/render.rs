@@ -30,11 +30,11 @@ fn bench_render(c: &mut Criterion) {
     let right = pink_noise(2, f64::from(RATE), seconds, db_to_gain(-14.0));
     let channels: Vec<Vec<f32>> = [left, right].into_iter().map(|c| c.into_iter().map(|x| x as f32).collect()).collect();
     let frames = channels[0].len() as u64;
-    wav::write_all(&input, WavFormat { channels: 2, sample_rate: RATE, encoding: Encoding::Int24 }, &channels, false).unwrap();
+    wav::write_all(&input, WavFormat { channels: 2, sample_rate: RATE, encoding: Encoding::Int24 }, &channels).unwrap();
     drop(channels);
 
     let preset: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "..", "presets", "streaming_master.json"].iter().collect();
-    let settings = configured_params(Some(&preset), &[], &ParamTable::new()).unwrap().chain_settings();
+    let configured = configured_params(Some(&preset), &[], &ParamTable::new()).unwrap();
     let quiet = Progress::new(frames, "bench", true);
 
     let mut group = c.benchmark_group("keel_render_streaming_master");
@@ -45,7 +45,7 @@ fn bench_render(c: &mut Criterion) {
     group.bench_function(format!("{seconds}s_stereo_48k_s24"), |b| {
         b.iter(|| {
             let started = Instant::now();
-            render_file(&input, &output, &settings, DEFAULT_BLOCK, None, &quiet).unwrap();
+            render_file(&input, &output, &configured, DEFAULT_BLOCK, None, &quiet).unwrap();
             best = best.min(started.elapsed().as_secs_f64());
         })
     });

@@ -4,6 +4,7 @@
 //! checks them, and everything else, against the table.
 
 use keel_core::dsp::compressor::DetectorMode;
+use keel_core::dsp::dither::{DitherBits, DitherMode};
 use keel_core::dsp::eq::BANDS;
 use keel_core::dsp::eq::design::{FilterKind, Placement};
 use keel_core::params::{self as table, Choice as _, Display, ParamInfo, ParamKind, ParamTable, ParamValue, PlainValues, Scale, Slope, index};
@@ -295,6 +296,11 @@ pub struct KeelParams {
     #[id = "bypass"]
     pub bypass: BoolParam,
 
+    #[id = "dither_mode"]
+    pub dither_mode: EnumParam<Choice<DitherMode>>,
+    #[id = "dither_bits"]
+    pub dither_bits: EnumParam<Choice<DitherBits>>,
+
     /// The editor's logical size, saved with the plugin's state (width << 32 | height).
     #[persist = "editor-size"]
     pub editor_size: Arc<AtomicU64>,
@@ -320,6 +326,8 @@ impl Default for KeelParams {
             lim: LimiterParams::default(),
             out_gain: float_param(index::OUT_GAIN),
             bypass: bool_param(index::BYPASS).make_bypass(),
+            dither_mode: choice_param(index::DITHER_MODE),
+            dither_bits: choice_param(index::DITHER_BITS),
             editor_size: Arc::new(AtomicU64::new(pack_size(crate::editor::DEFAULT_WIDTH, crate::editor::DEFAULT_HEIGHT))),
             loudness_target: Arc::new(std::sync::RwLock::new(keel_core::targets::DEFAULT_TARGET_ID.to_owned())),
         }
@@ -359,6 +367,8 @@ impl KeelParams {
         self.lim.read_into(&mut values);
         values.0[index::OUT_GAIN] = self.out_gain.value();
         values.0[index::BYPASS] = flag(&self.bypass);
+        values.0[index::DITHER_MODE] = self.dither_mode.value().0.index() as f32;
+        values.0[index::DITHER_BITS] = self.dither_bits.value().0.index() as f32;
         values
     }
 

@@ -23,6 +23,8 @@ fn expected_ids() -> BTreeSet<String> {
     }
     ids.insert("out_gain".into());
     ids.insert("bypass".into());
+    ids.insert("dither_mode".into());
+    ids.insert("dither_bits".into());
     ids
 }
 

@@ -80,7 +80,7 @@ fn parameters_ids_names_and_text() {
     let infos = plug.param_infos();
 
     let expected = all_string_ids();
-    assert_eq!(infos.len(), 77);
+    assert_eq!(infos.len(), 79);
     assert_eq!(infos.len(), expected.len(), "parameter count");
 
     let ids: HashSet<u32> = infos.iter().map(|p| p.0).collect();
@@ -99,6 +99,8 @@ fn parameters_ids_names_and_text() {
         ("lim_ceiling", "Ceiling", "Limiter"),
         ("out_gain", "Output Gain", ""),
         ("bypass", "Bypass", ""),
+        ("dither_mode", "Dither", ""),
+        ("dither_bits", "Dither Bits", ""),
     ] {
         let info = by_id(id);
         assert_eq!(info.1, name, "name of {id}");
@@ -108,6 +110,8 @@ fn parameters_ids_names_and_text() {
     assert!(bypass.3.contains(ParamInfoFlags::IS_BYPASS | ParamInfoFlags::IS_STEPPED), "bypass flags {:?}", bypass.3);
     assert!(by_id("eq1_type").3.contains(ParamInfoFlags::IS_STEPPED));
     assert_eq!((by_id("eq1_type").4, by_id("eq1_type").5), (0.0, 7.0), "8 filter types");
+    assert_eq!((by_id("dither_mode").4, by_id("dither_mode").5), (0.0, 2.0), "dither off, TPDF, shaped");
+    assert_eq!(plug.value_to_text("dither_bits", 0.0), "16 bit");
     for info in &infos {
         assert!(info.4 <= info.6 && info.6 <= info.5, "{}: default {} outside [{}, {}]", info.1, info.6, info.4, info.5);
         assert!(info.3.contains(ParamInfoFlags::IS_AUTOMATABLE), "{} is automatable", info.1);
@@ -217,6 +221,8 @@ fn state_round_trip_gives_identical_parameters_and_output() {
         param_event(0, "eq5_on", 1.0),
         param_event(0, "eq5_place", 4.0),
         param_event(0, "lim_auto_release", 1.0),
+        param_event(0, "dither_mode", 2.0),
+        param_event(0, "dither_bits", 1.0),
     ]);
     let signal = noise(24_000, 0.4, 11);
     a.process_signal(&signal, 1024, &events);

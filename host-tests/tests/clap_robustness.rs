@@ -242,7 +242,10 @@ fn limiter_output_never_exceeds_the_highest_ceiling_and_gain_it_was_given() {
         let ranges = parameter_ranges(&mut plug);
         let ceiling_cap = -20.0 + 20.0 * rng.uniform(); // dBTP
         let gain_cap = -12.0 + 24.0 * rng.uniform(); // dB
-        let automated: Vec<_> = ranges.iter().filter(|p| p.0 != "lim_on" && p.0 != "bypass").cloned().collect();
+        // Dither stays off: its noise rides on top of the ceiling by design (a few steps of the
+        // target word length; the dither tests cover it).
+        let automated: Vec<_> =
+            ranges.iter().filter(|p| p.0 != "lim_on" && p.0 != "bypass" && !p.0.starts_with("dither_")).cloned().collect();
         let ceiling_text = plug.text_to_value("lim_ceiling", &format!("{ceiling_cap:.2}")).unwrap();
         let gain_text = plug.text_to_value("out_gain", &format!("{gain_cap:.2}")).unwrap();
         let setup = vec![

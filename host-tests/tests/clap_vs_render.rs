@@ -21,6 +21,7 @@
 
 mod common;
 
+use keel_core::params::{ParamKind, ParamTable};
 use common::*;
 use nice_plug::prelude::{ParamPtr, Params};
 use serde_json::Value;
@@ -30,7 +31,17 @@ use std::process::Command;
 const RATE: u32 = 48_000;
 const PRESET: &str = "streaming_master.json";
 const SETS: &[(&str, &str)] =
-    &[("out_gain", "-1.5"), ("eq4_on", "true"), ("eq4_freq", "900"), ("eq4_gain", "2.5"), ("eq4_q", "1.3"), ("comp_mix", "85")];
+    &[
+        ("out_gain", "-1.5"),
+        ("eq4_on", "true"),
+        ("eq4_freq", "900"),
+        ("eq4_gain", "2.5"),
+        ("eq4_q", "1.3"),
+        ("comp_mix", "85"),
+        // The last stage too: noise-shaped dither to 16 bits (the samples stay float, on the grid).
+        ("dither_mode", "shaped"),
+        ("dither_bits", "16"),
+    ];
 
 fn keel_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("KEEL_BIN") {
@@ -99,11 +110,13 @@ fn settings() -> Vec<(String, Value)> {
     let preset = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../presets").join(PRESET);
     let json: Value = serde_json::from_str(&std::fs::read_to_string(preset).unwrap()).unwrap();
     let mut settings: Vec<(String, Value)> = json["params"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let table = ParamTable::new();
     for (id, text) in SETS {
-        let value = match *text {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            number => serde_json::from_str(number).unwrap(),
+        let value = match (*text, &table.get(id).unwrap().kind) {
+            (_, ParamKind::Enum { .. }) => Value::String(text.to_string()),
+            ("true", _) => Value::Bool(true),
+            ("false", _) => Value::Bool(false),
+            (number, _) => serde_json::from_str(number).unwrap(),
         };
         settings.retain(|(k, _)| k != id);
         settings.push((id.to_string(), value));
@@ -147,9 +160,11 @@ fn events_for(plug: &mut Plug, settings: &[(String, Value)]) -> Vec<ParamValueEv
             let clap_value = match value {
                 Value::Bool(b) => f64::from(u8::from(*b)),
                 Value::Number(n) => plug.text_to_value(id, &n.to_string()).unwrap_or_else(|| panic!("{id} does not parse {n}")),
+                // A choice's value is its index: found by its display text, or else by its id.
                 Value::String(s) => (info.4 as i64..=info.5 as i64)
                     .map(|i| i as f64)
                     .find(|&i| squash(&plug.value_to_text(id, i)).starts_with(&squash(s)))
+                    .or_else(|| ParamTable::new().get(id).ok()?.enum_index(s).map(|i| i as f64))
                     .unwrap_or_else(|| panic!("{id} has no choice {s:?}")),
                 other => panic!("{id}: unexpected preset value {other}"),
             };
@@ -176,6 +191,10 @@ fn clap_plugin_renders_what_keel_render_renders() {
     let rendered = render(&input_path, &dir.join("out.wav"), &[]);
     assert_eq!(rendered[0].len(), input[0].len(), "render keeps the length");
     assert!(rms(&rendered[0]) > 0.05);
+    assert!(
+        rendered.iter().flatten().all(|x| (x * 32_768.0).fract() == 0.0),
+        "the dither stage put every sample on the 16-bit grid"
+    );
     let settings = settings();
 
     // Through a state: bit for bit.

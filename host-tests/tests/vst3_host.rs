@@ -503,7 +503,7 @@ fn vst3_parameters_are_the_clap_parameters() {
     let vst3: Vec<(u32, String)> = plug.parameters();
     let mut clap = Plug::new(load_entry());
     let clap_params: Vec<(u32, String)> = clap.param_infos().into_iter().map(|p| (p.0, p.1)).collect();
-    assert_eq!(vst3.len(), 77);
+    assert_eq!(vst3.len(), 79);
     let sorted = |mut v: Vec<(u32, String)>| {
         v.sort();
         v

@@ -185,8 +185,9 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, stat
         ui.vertical(|ui| {
             ui.strong("Output");
             cell(ui, "Gain", &params.out_gain, setter);
-            ui.add_space(4.0);
             cell(ui, "Bypass", &params.bypass, setter);
+            cell(ui, "Dither", &params.dither_mode, setter);
+            cell(ui, "Dither to", &params.dither_bits, setter);
         });
     });
 }

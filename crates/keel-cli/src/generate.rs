@@ -129,7 +129,7 @@ pub fn run(args: &GenArgs) -> CliResult<()> {
     let signal = generate(args, f64::from(rate))?;
     let format = WavFormat { channels: signal.channels.len() as u16, sample_rate: rate, encoding };
     // Test signals are written exactly (rounded, not dithered), so they mean what they say.
-    wav::write_all(&args.output, format, &signal.channels, false)?;
+    wav::write_all(&args.output, format, &signal.channels)?;
     println!(
         "wrote {} ({}, {:.3} s, {} Hz, {} channel{}, {})",
         args.output.display(),

@@ -8,10 +8,10 @@
 
 use super::error::{CliError, CliResult};
 use super::measure::{measure_buffers, resolve_target};
-use super::render::{DEFAULT_BLOCK, configured_params, parse_format, render_buffers};
+use super::render::{Configured, DEFAULT_BLOCK, configured_params, parse_format, render_buffers};
 use super::wav::{WavFormat, WavReader, WavWriter};
 use keel_core::dsp::loudness::LoudnessReading;
-use keel_core::params::{ParamTable, ParamValue, PlainValues};
+use keel_core::params::{ParamTable, ParamValue};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -62,13 +62,13 @@ fn staging(g: f64, ceiling: f64, margin: f64) -> Option<Staging> {
     fits.then_some(Staging { drive_db, out_gain_db, limiter_ceiling_db })
 }
 
-fn apply(params: &mut PlainValues, table: &ParamTable, s: Staging) -> CliResult<()> {
+fn apply(params: &mut Configured, table: &ParamTable, s: Staging) -> CliResult<()> {
     let value = |id: &str, v: ParamValue| -> CliResult<(String, ParamValue)> {
         table.get(id).map_err(|_| CliError::input(format!("master needs the limiter parameter {id}, which this build lacks")))?;
         Ok((id.to_string(), v))
     };
     table.assign(
-        params,
+        params.values_mut(),
         &[
             value("lim_on", ParamValue::Bool(true))?,
             value("lim_drive", ParamValue::Float(s.drive_db as f32))?,
@@ -117,6 +117,7 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     println!("before: {}", describe(&before));
 
     let rate = f64::from(format.sample_rate);
+    let out_format = WavFormat { encoding: encoding.unwrap_or(format.encoding), ..format };
     let mut margin = 0.0;
     let mut gain = target_lufs - before.integrated;
     let mut previous: Option<(f64, f64)> = None;
@@ -124,7 +125,7 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     for _ in 0..MAX_PASSES {
         let Some(stage) = staging(gain, ceiling, margin) else { break };
         apply(&mut params, &table, stage)?;
-        let rendered = render_buffers(rate, &params.chain_settings(), &input, DEFAULT_BLOCK)?;
+        let rendered = render_buffers(rate, &params.settings_for(out_format.encoding), &input, DEFAULT_BLOCK)?;
         let reading = measure_buffers(&rendered, format.sample_rate)?;
         let error = target_lufs - reading.integrated;
         let peak_ok = reading.true_peak_dbtp <= ceiling;
@@ -158,12 +159,11 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
         )));
     }
 
-    let out_format = WavFormat { encoding: encoding.unwrap_or(format.encoding), ..format };
     let mut writer = WavWriter::create(&args.output, out_format)?;
     let refs: Vec<&[f32]> = rendered.iter().map(Vec::as_slice).collect();
     writer.write(&refs)?;
     writer.finish()?;
-    // Check the file as written: integer output adds dither and rounding.
+    // Check the file as written: integer output is rounded to its word length.
     let (_, written) = WavReader::open(&args.output)?.read_all::<f32>()?;
     let after = measure_buffers(&written, format.sample_rate)?;
     println!("after:  {}", describe(&after));

@@ -10,6 +10,7 @@ use super::progress::Progress;
 use super::wav::{Encoding, WavFormat, WavReader, WavWriter};
 use keel_core::chain::{Chain, ChainSettings};
 use keel_core::dsp::denormals::FlushDenormals;
+use keel_core::dsp::dither::DitherMode;
 use keel_core::params::{ParamTable, PlainValues};
 use keel_core::preset::Preset;
 use clap::Args;
@@ -43,19 +44,58 @@ pub struct RenderArgs {
     pub format: Option<String>,
 }
 
+/// The parameters a command runs with, and which of them the user chose.
+#[derive(Debug, Clone)]
+pub struct Configured {
+    pub values: PlainValues,
+    /// Ids the preset or a `--set` named.
+    chosen: Vec<String>,
+}
+
+impl Configured {
+    /// The chain settings for writing `encoding`. Integer files of 16 or 24 bits are dithered
+    /// to their depth with flat TPDF unless the preset or `--set` chose the dither's mode or
+    /// word length themselves; 32-bit integer and float files are not dithered by default.
+    pub fn settings_for(&self, encoding: Encoding) -> ChainSettings {
+        let mut settings = self.values.chain_settings();
+        let chosen = |id: &str| self.chosen.iter().any(|c| c == id);
+        let file_bits = match encoding {
+            Encoding::Int16 => Some(16),
+            Encoding::Int24 => Some(24),
+            _ => None,
+        };
+        if let Some(bits) = file_bits {
+            if !chosen("dither_mode") {
+                settings.dither.mode = DitherMode::Tpdf;
+            }
+            if !chosen("dither_bits") {
+                settings.dither.bits = bits;
+            }
+        }
+        settings
+    }
+
+    pub fn values_mut(&mut self) -> &mut PlainValues {
+        &mut self.values
+    }
+}
+
 /// Default parameters, then the preset, then each `--set` in order.
-pub fn configured_params(preset: Option<&Path>, sets: &[String], table: &ParamTable) -> CliResult<PlainValues> {
+pub fn configured_params(preset: Option<&Path>, sets: &[String], table: &ParamTable) -> CliResult<Configured> {
+    let mut chosen = Vec::new();
     let mut values = match preset {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| CliError::io(path, "cannot read preset", e))?;
             let preset = Preset::from_json_str(&text, table).map_err(|e| CliError::in_file(path, e))?;
+            chosen.extend(preset.values.iter().map(|(id, _)| id.clone()));
             preset.plain_values(table).map_err(|e| CliError::in_file(path, e))?
         }
         None => table.defaults(),
     };
     let assignments = sets.iter().map(|s| table.parse_assignment(s)).collect::<Result<Vec<_>, _>>()?;
     table.assign(&mut values, &assignments)?;
-    Ok(values)
+    chosen.extend(assignments.into_iter().map(|(id, _)| id));
+    Ok(Configured { values, chosen })
 }
 
 pub fn parse_format(name: Option<&str>) -> CliResult<Option<Encoding>> {
@@ -162,7 +202,7 @@ pub struct RenderStats {
 pub fn render_file(
     input: &Path,
     output: &Path,
-    settings: &ChainSettings,
+    configured: &Configured,
     block: usize,
     encoding: Option<Encoding>,
     progress: &Progress,
@@ -180,7 +220,8 @@ pub fn render_file(
     let out_format = WavFormat { encoding: encoding.unwrap_or(format.encoding), ..format };
     let mut writer = WavWriter::create(output, out_format)?;
     let mono = format.channels == 1;
-    let mut renderer = Renderer::new(f64::from(format.sample_rate), settings, block);
+    let settings = configured.settings_for(out_format.encoding);
+    let mut renderer = Renderer::new(f64::from(format.sample_rate), &settings, block);
     let mut block_buffers: Vec<Vec<f32>> = vec![vec![0.0; block]; usize::from(format.channels)];
     let mut right_copy = vec![0.0; block];
     let mut emit = |l: &[f32], r: &[f32]| if mono { writer.write(&[l]) } else { writer.write(&[l, r]) };
@@ -251,7 +292,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> CliResult<()> {
     check_block(args.block)?;
     let encoding = parse_format(args.format.as_deref())?;
     let table = ParamTable::new();
-    let settings = configured_params(args.preset.as_deref(), &args.sets, &table)?.chain_settings();
+    let configured = configured_params(args.preset.as_deref(), &args.sets, &table)?;
     let jobs = plan_jobs(args)?;
     for (input, output) in &jobs {
         super::refuse_overwriting_input(input, output)?;
@@ -263,7 +304,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> CliResult<()> {
     let started = Instant::now();
     let results: Vec<CliResult<RenderStats>> = jobs
         .par_iter()
-        .map(|(input, output)| render_file(input, output, &settings, args.block, encoding, &progress))
+        .map(|(input, output)| render_file(input, output, &configured, args.block, encoding, &progress))
         .collect();
     progress.finish();
     let elapsed = started.elapsed().as_secs_f64();

@@ -7,7 +7,6 @@
 
 use dasp_sample::{FromSample, I24, Sample as _};
 use super::error::{CliError, CliResult};
-use keel_core::dsp::rng::Rng;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -19,7 +18,6 @@ const FORMAT_PCM: u16 = 1;
 const FORMAT_FLOAT: u16 = 3;
 const FORMAT_EXTENSIBLE: u16 = 0xFFFE;
 /// Dither is seeded the same way for every file, so renders are repeatable.
-const DITHER_SEED: u64 = 0x6b65_656c_6469_7468;
 
 /// How samples are stored in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -416,8 +414,6 @@ pub struct WavWriter {
     file: Option<BufWriter<File>>,
     format: WavFormat,
     frames: u64,
-    /// TPDF dither for integer output; `None` rounds plainly (exact test signals).
-    dither: Option<Rng>,
     bytes: Vec<u8>,
     /// Renamed into place; until then, dropping the writer removes the temporary file.
     finished: bool,
@@ -433,19 +429,12 @@ impl WavWriter {
             file: Some(BufWriter::with_capacity(1 << 16, file)),
             format,
             frames: 0,
-            dither: Some(Rng::new(DITHER_SEED)),
             bytes: Vec::new(),
             finished: false,
         };
         let header = writer.header(0);
         writer.put(&header)?;
         Ok(writer)
-    }
-
-    /// Integer output is rounded without dither from here on.
-    pub fn without_dither(mut self) -> Self {
-        self.dither = None;
-        self
     }
 
     fn header(&self, data_bytes: u64) -> Vec<u8> {
@@ -486,7 +475,9 @@ impl WavWriter {
         }
     }
 
-    /// Appends planar frames; integer encodings are TPDF-dithered by one LSB and clipped.
+    /// Appends planar frames; integer encodings are rounded to the nearest step and clipped.
+    /// Dither, where wanted, is the chain's last stage (`keel_core::dsp::dither`), so samples
+    /// arrive here already on the file's grid and are stored exactly.
     pub fn write(&mut self, channels: &[&[f32]]) -> CliResult<()> {
         debug_assert_eq!(channels.len(), usize::from(self.format.channels));
         let frames = channels.iter().map(|c| c.len()).min().unwrap_or(0);
@@ -513,10 +504,7 @@ impl WavWriter {
 
     fn quantize(&mut self, x: f32, bits: u32) -> i32 {
         let scale = f64::from(1u32 << (bits - 1));
-        // Triangular PDF from two uniforms: +-1 LSB peak, decorrelates the error from the signal.
-        let tpdf = self.dither.as_mut().map_or(0.0, |rng| rng.uniform() - rng.uniform());
-        let value = (f64::from(x) * scale + tpdf).round();
-        value.clamp(-scale, scale - 1.0) as i32
+        (f64::from(x) * scale).round().clamp(-scale, scale - 1.0) as i32
     }
 
     /// Completes the header and renames the file into place. On any error the temporary file
@@ -571,12 +559,9 @@ fn channel_mask(channels: u16) -> u32 {
     }
 }
 
-/// Writes whole planar buffers in one go; `dither` as for `WavWriter`.
-pub fn write_all(path: &Path, format: WavFormat, channels: &[Vec<f32>], dither: bool) -> CliResult<()> {
+/// Writes whole planar buffers in one go.
+pub fn write_all(path: &Path, format: WavFormat, channels: &[Vec<f32>]) -> CliResult<()> {
     let mut writer = WavWriter::create(path, format)?;
-    if !dither {
-        writer = writer.without_dither();
-    }
     let refs: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
     writer.write(&refs)?;
     writer.finish()
@@ -596,12 +581,12 @@ mod tests {
         for encoding in [Encoding::Int16, Encoding::Int24, Encoding::Int32, Encoding::Float32, Encoding::Float64] {
             let path = temp_path(encoding.name());
             let format = WavFormat { channels: 2, sample_rate: 44_100, encoding };
-            write_all(&path, format, &[signal.clone(), signal.iter().map(|x| -x).collect()], true).unwrap();
+            write_all(&path, format, &[signal.clone(), signal.iter().map(|x| -x).collect()]).unwrap();
             let (read_format, channels) = WavReader::open(&path).unwrap().read_all::<f64>().unwrap();
             std::fs::remove_file(&path).unwrap();
             assert_eq!(read_format, format);
-            // Dither adds up to one LSB; rounding another half.
-            let tolerance = if encoding.is_float() { 0.0 } else { 1.5 / f64::from(1u32 << (encoding.bytes() * 8 - 1)) };
+            // Rounded to the nearest step: at most half a step off.
+            let tolerance = if encoding.is_float() { 0.0 } else { 0.5 / f64::from(1u32 << (encoding.bytes() * 8 - 1)) };
             for (a, b) in channels[0].iter().zip(&signal) {
                 assert!((a - f64::from(*b)).abs() <= tolerance, "{encoding:?}: {a} vs {b}");
             }

@@ -130,6 +130,38 @@ fn integer_output_is_dithered_deterministically() {
     assert!(off_grid_rounding > dithered[0].len() / 20, "only {off_grid_rounding} samples show dither");
 }
 
+/// Integer files are dithered by the chain's own last stage (the plugin's `dither_*`
+/// parameters): a 16-bit render holds exactly the samples of a float render with TPDF to 16 bits
+/// set, and `--set` takes the choice back.
+#[test]
+fn integer_output_uses_the_chains_dither_stage_unless_set_otherwise() {
+    let scratch = Scratch::new("dither-stage");
+    let input = generate(&scratch, "pink", "in.wav", &["--seconds", "0.5", "--level", "-20"]);
+    let path = |name: &str| scratch.path(name);
+    render(&input, &path("s16.wav"), &["--format", "s16"]);
+    render(&input, &path("f32_tpdf16.wav"), &["--format", "f32", "--set", "dither_mode=tpdf", "--set", "dither_bits=16"]);
+    render(&input, &path("f32.wav"), &["--format", "f32"]);
+    render(&input, &path("s16_off.wav"), &["--format", "s16", "--set", "dither_mode=off"]);
+    render(&input, &path("s16_shaped.wav"), &["--format", "s16", "--set", "dither_mode=shaped"]);
+    render(&input, &path("s32.wav"), &["--format", "s32"]);
+    let (_, s16) = read_wav_f64(&path("s16.wav"));
+    let (_, tpdf16) = read_wav_f64(&path("f32_tpdf16.wav"));
+    let (_, plain) = read_wav_f64(&path("f32.wav"));
+    let (_, off) = read_wav_f64(&path("s16_off.wav"));
+    let (_, shaped) = read_wav_f64(&path("s16_shaped.wav"));
+    let (_, s32) = read_wav_f64(&path("s32.wav"));
+    assert_eq!(s16, tpdf16, "a 16-bit file holds the chain's TPDF-to-16-bit output exactly");
+    let rounded: Vec<Vec<f64>> =
+        plain.iter().map(|c| c.iter().map(|x| ((x * 32_768.0).round().clamp(-32_768.0, 32_767.0)) / 32_768.0).collect()).collect();
+    assert_eq!(off, rounded, "dither_mode=off: the float render rounded to the nearest step");
+    assert_ne!(s16, off, "the default adds dither");
+    assert_ne!(shaped, s16, "dither_mode=shaped is honoured for a 16-bit file");
+    let step = 1.0 / 2_147_483_648.0;
+    for (a, b) in s32.iter().flatten().zip(plain.iter().flatten()) {
+        assert!((a - b).abs() <= 0.5 * step, "32-bit integer output is not dithered: {a} vs {b}");
+    }
+}
+
 #[test]
 fn integer_input_keeps_its_format() {
     let scratch = Scratch::new("format");

@@ -1,4 +1,4 @@
-//! The whole signal path, framework-free: EQ -> compressor -> limiter -> output gain, with
+//! The whole signal path, framework-free: EQ -> compressor -> limiter -> output gain -> dither, with
 //! bypass. The plugin and the
 //! `keel` command both run this, so a render and a DAW bounce are the same audio.
 //!
@@ -7,6 +7,7 @@
 
 use crate::dsp::compressor::{Compressor, CompressorSettings};
 use crate::dsp::delay::DelayLine;
+use crate::dsp::dither::{Dither, DitherSettings};
 use crate::dsp::eq::design::BandSettings;
 use crate::dsp::eq::{BANDS, Equalizer};
 use crate::dsp::level::db_to_gain;
@@ -26,6 +27,8 @@ pub struct ChainSettings {
     pub limiter: LimiterSettings,
     pub out_gain_db: f64,
     pub bypass: bool,
+    /// The last stage, after the output gain; skipped while fully bypassed.
+    pub dither: DitherSettings,
 }
 
 impl Default for ChainSettings {
@@ -36,6 +39,7 @@ impl Default for ChainSettings {
             limiter: LimiterSettings { enabled: false, ..LimiterSettings::default() },
             out_gain_db: 0.0,
             bypass: false,
+            dither: DitherSettings::default(),
         }
     }
 }
@@ -50,6 +54,7 @@ pub struct Chain {
     out_gain: LinearRamp,
     /// 0 = processed, 1 = bypassed.
     bypass: LinearRamp,
+    dither: Dither,
     settings: ChainSettings,
     needs_snap: bool,
     dry: [[f32; CHUNK]; 2],
@@ -70,6 +75,7 @@ impl Chain {
             dry_delay: [DelayLine::new(Limiter::latency_for(sample_rate)), DelayLine::new(Limiter::latency_for(sample_rate))],
             out_gain: LinearRamp::new(1.0, (GAIN_RAMP_SECONDS * sample_rate) as usize),
             bypass: LinearRamp::new(0.0, (BYPASS_FADE_SECONDS * sample_rate) as usize),
+            dither: Dither::new(sample_rate),
             settings: ChainSettings::default(),
             needs_snap: true,
             dry: [[0.0; CHUNK]; 2],
@@ -110,6 +116,7 @@ impl Chain {
         self.limiter.set_params(&settings.limiter);
         self.out_gain.set_target(db_to_gain(settings.out_gain_db));
         self.bypass.set_target(if settings.bypass { 1.0 } else { 0.0 });
+        self.dither.set(settings.dither);
         if self.needs_snap {
             self.needs_snap = false;
             self.eq.snap();
@@ -118,9 +125,11 @@ impl Chain {
         }
     }
 
-    /// Clears all signal state; the next `set_settings` applies without smoothing.
+    /// Clears all signal state and returns the dither to sample position 0; the next
+    /// `set_settings` applies without smoothing.
     pub fn reset(&mut self) {
         self.clear_signal_state();
+        self.dither.reset();
         self.needs_snap = true;
         let settings = self.settings;
         self.set_settings(&settings);
@@ -163,6 +172,7 @@ impl Chain {
             right.fill(0.0);
             self.non_finite_blocks += 1;
             self.clear_signal_state();
+            self.dither.skip(len);
             return;
         }
         for (l, r) in left.chunks_mut(CHUNK).zip(right.chunks_mut(CHUNK)) {
@@ -183,6 +193,9 @@ impl Chain {
         *comp_gr = comp_gr.max(self.compressor.gain_reduction_db());
         *lim_gr = lim_gr.max(self.limiter.gain_reduction_db());
         self.block_detector_db = self.block_detector_db.max(self.compressor.detector_level_db());
+        // Samples fully bypassed in this chunk: a prefix or a suffix, as the bypass ramp moves
+        // one way between settings.
+        let mut bypassed = 0..0;
         for i in 0..n {
             let gain = self.out_gain.advance();
             let bypass = self.bypass.advance();
@@ -192,11 +205,16 @@ impl Chain {
                 // Fully bypassed is bit-exact dry.
                 left[i] = self.dry[0][i];
                 right[i] = self.dry[1][i];
+                bypassed = if bypassed.is_empty() { i..i + 1 } else { bypassed.start..i + 1 };
                 continue;
             }
             let (dry_l, dry_r) = (f64::from(self.dry[0][i]), f64::from(self.dry[1][i]));
             left[i] = (wet_l + (dry_l - wet_l) * bypass) as f32;
             right[i] = (wet_r + (dry_r - wet_r) * bypass) as f32;
         }
+        // Dither last; bypassed samples pass undithered and the shaping filter restarts after.
+        self.dither.process(&mut left[..bypassed.start], &mut right[..bypassed.start]);
+        self.dither.skip(bypassed.len());
+        self.dither.process(&mut left[bypassed.end..], &mut right[bypassed.end..]);
     }
 }

@@ -12,6 +12,7 @@
 
 use crate::chain::ChainSettings;
 use crate::dsp::compressor::{self as comp, CompressorSettings, DetectorMode};
+use crate::dsp::dither::{DitherBits, DitherSettings};
 use crate::dsp::eq::BANDS;
 use crate::dsp::eq::design::{self as eq, BandSettings, FilterKind, Placement};
 use crate::dsp::limiter::{self as lim, LimiterSettings};
@@ -144,7 +145,9 @@ pub mod index {
     pub const LIM_LINK: usize = LIM_ON + 5;
     pub const OUT_GAIN: usize = LIM_ON + 6;
     pub const BYPASS: usize = OUT_GAIN + 1;
-    pub const COUNT: usize = BYPASS + 1;
+    pub const DITHER_MODE: usize = BYPASS + 1;
+    pub const DITHER_BITS: usize = DITHER_MODE + 1;
+    pub const COUNT: usize = DITHER_BITS + 1;
 }
 
 /// How a float's range maps onto a host's 0..1 control.
@@ -436,6 +439,9 @@ impl ParamTable {
 
         add(s("out_gain"), s("Output Gain"), "dB", "", (linear(&OUT_GAIN_DB, 0.01), ParamValue::Float(0.0)));
         add(s("bypass"), s("Bypass"), "", "", (ParamKind::Bool, ParamValue::Bool(false)));
+        let d = DitherSettings::default();
+        add(s("dither_mode"), s("Dither"), "", "", choice(d.mode));
+        add(s("dither_bits"), s("Dither Bits"), "", "", choice(DitherBits::from_bits(d.bits).unwrap_or(DitherBits::from_index(2))));
         debug_assert_eq!(entries.len(), index::COUNT);
         Self { entries }
     }
@@ -549,6 +555,10 @@ impl PlainValues {
             },
             out_gain_db: f64::from(v[OUT_GAIN]),
             bypass: self.flag(BYPASS),
+            dither: DitherSettings {
+                mode: self.choice(DITHER_MODE),
+                bits: self.choice::<DitherBits>(DITHER_BITS).bits(),
+            },
         }
     }
 }
@@ -570,6 +580,8 @@ mod tests {
         assert_eq!(id(index::LIM_LINK), "lim_link");
         assert_eq!(id(index::OUT_GAIN), "out_gain");
         assert_eq!(id(index::BYPASS), "bypass");
+        assert_eq!(id(index::DITHER_MODE), "dither_mode");
+        assert_eq!(id(index::DITHER_BITS), "dither_bits");
     }
 
     #[test]

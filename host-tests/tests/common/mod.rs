@@ -444,5 +444,7 @@ pub fn all_string_ids() -> Vec<String> {
     }
     ids.push("out_gain".into());
     ids.push("bypass".into());
+    ids.push("dither_mode".into());
+    ids.push("dither_bits".into());
     ids
 }

@@ -77,7 +77,7 @@ impl Drop for Scratch {
 
 pub fn write_wav(path: &Path, rate: u32, encoding: Encoding, channels: &[Vec<f32>]) {
     let format = WavFormat { channels: channels.len() as u16, sample_rate: rate, encoding };
-    wav::write_all(path, format, channels, false).unwrap();
+    wav::write_all(path, format, channels).unwrap();
 }
 
 pub fn read_wav(path: &Path) -> (WavFormat, Vec<Vec<f32>>) {

@@ -4,6 +4,7 @@ pub mod biquad;
 pub mod compressor;
 pub mod cpu;
 pub mod delay;
+pub mod dither;
 pub mod denormals;
 pub mod eq;
 pub mod limiter;
