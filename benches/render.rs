@@ -45,7 +45,7 @@ fn bench_render(c: &mut Criterion) {
     group.bench_function(format!("{seconds}s_stereo_48k_s24"), |b| {
         b.iter(|| {
             let started = Instant::now();
-            render_file(&input, &output, &configured, DEFAULT_BLOCK, None, &quiet).unwrap();
+            render_file(&input, &output, &configured, DEFAULT_BLOCK, Default::default(), &quiet).unwrap();
             best = best.min(started.elapsed().as_secs_f64());
         })
     });

@@ -14,10 +14,18 @@ pub const BUILD: &[&str] = &[
     "libgl-dev",
     "libasound2-dev",
     "libjack-jackd2-dev",
+    // The `keel` command's Opus decoder links libopus (on other systems the crate builds its
+    // bundled source with cmake and a C compiler).
+    "libopus-dev",
+    "cmake",
 ];
 
 /// A virtual display with software OpenGL, for the window tests.
 pub const DISPLAY: &[&str] = &["xvfb", "xauth", "x11-apps", "libgl1-mesa-dri", "libglx-mesa0"];
+
+/// The independent tools the tests compare against: ffmpeg and its encoders make the FLAC, ALAC,
+/// AIFF, MP3, AAC, Vorbis and Opus files the decoders are checked with.
+pub const TEST_TOOLS: &[&str] = &["ffmpeg"];
 
 fn is_installed(package: &str) -> bool {
     Command::new("dpkg-query")

@@ -57,7 +57,9 @@ const NOT_IN_PLUGIN: &[&str] = &[
     "hound",
     "symphonia*",
     "opus",
-    "audiopus",
+    "audiopus*",
+    "libflac-sys",
+    "flacenc",
     "vorbis",
     "vorbis_rs",
     "mp3lame-encoder",
@@ -230,6 +232,10 @@ fn direct_dependencies(package: &str, target: &str) -> BTreeSet<(Kind, String)> 
     let mut kind = Kind::Normal;
     let mut dependencies = BTreeSet::new();
     for line in lines {
+        // Deeper lines (a dependency's own build-dependency header at the depth limit).
+        if line.starts_with("|   ") || line.starts_with("    ") {
+            continue;
+        }
         match line.trim() {
             "[dependencies]" => kind = Kind::Normal,
             "[build-dependencies]" => kind = Kind::Build,

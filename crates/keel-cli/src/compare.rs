@@ -5,7 +5,7 @@
 
 use keel_core::dsp::level::gain_to_db;
 use super::error::{CliError, CliResult};
-use super::wav::WavReader;
+use super::source::AudioSource;
 use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -39,8 +39,8 @@ pub struct Difference {
 }
 
 pub fn difference(a: &PathBuf, b: &PathBuf) -> CliResult<(Difference, u32)> {
-    let mut reader_a = WavReader::open(a)?;
-    let mut reader_b = WavReader::open(b)?;
+    let mut reader_a = AudioSource::open(a)?;
+    let mut reader_b = AudioSource::open(b)?;
     let (fa, fb) = (reader_a.format(), reader_b.format());
     if fa.channels != fb.channels {
         return Err(CliError::input(format!(
@@ -90,7 +90,7 @@ pub fn difference(a: &PathBuf, b: &PathBuf) -> CliResult<(Difference, u32)> {
         frame += n as u64;
     }
     let rms = (sum_squares / (frame.max(1) as f64 * channels as f64)).sqrt();
-    let diff = Difference { peak, rms, peak_frame, peak_channel, frames_a: reader_a.frames(), frames_b: reader_b.frames() };
+    let diff = Difference { peak, rms, peak_frame, peak_channel, frames_a: reader_a.frames_read(), frames_b: reader_b.frames_read() };
     Ok((diff, fa.sample_rate))
 }
 

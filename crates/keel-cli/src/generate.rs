@@ -1,7 +1,6 @@
 //! `keel gen`: writes test signals from `signals`.
 
 use super::error::{CliError, CliResult};
-use super::render::parse_format;
 use super::wav::{self, Encoding, WavFormat};
 use keel_core::dsp::level::db_to_gain;
 use keel_core::signals::{self, TestSignal};
@@ -125,7 +124,11 @@ pub fn run(args: &GenArgs) -> CliResult<()> {
     if !(wav::MIN_SAMPLE_RATE..=wav::MAX_SAMPLE_RATE).contains(&rate) {
         return Err(CliError::input(format!("--rate must be from 8000 to 384000 Hz, got {rate}")));
     }
-    let encoding = parse_format(args.format.as_deref())?.unwrap_or(Encoding::Float32);
+    let encoding = match args.format.as_deref() {
+        None => Encoding::Float32,
+        Some(name) => Encoding::from_name(name)
+            .ok_or_else(|| CliError::input(format!("unknown --format '{name}': expected s16, s24, s32, f32 or f64")))?,
+    };
     let signal = generate(args, f64::from(rate))?;
     let format = WavFormat { channels: signal.channels.len() as u16, sample_rate: rate, encoding };
     // Test signals are written exactly (rounded, not dithered), so they mean what they say.

@@ -6,14 +6,18 @@
 //! depend on the syntax, the JSON fields and the exit codes (0 ok, 1 check failed, 2 bad input).
 
 pub mod compare;
+pub mod decode;
 pub mod error;
+pub mod flac;
 pub mod generate;
 pub mod master;
 pub mod measure;
+pub mod output;
 pub mod params;
 pub mod plot;
 pub mod progress;
 pub mod render;
+pub mod source;
 pub mod wav;
 
 use clap::{Parser, Subcommand};

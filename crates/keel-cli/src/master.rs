@@ -8,8 +8,9 @@
 
 use super::error::{CliError, CliResult};
 use super::measure::{measure_buffers, resolve_target};
-use super::render::{Configured, DEFAULT_BLOCK, configured_params, parse_format, render_buffers};
-use super::wav::{WavFormat, WavReader, WavWriter};
+use super::output::{AudioWriter, FormatChoice};
+use super::render::{Configured, DEFAULT_BLOCK, configured_params, render_buffers};
+use super::source::AudioSource;
 use keel_core::dsp::loudness::LoudnessReading;
 use keel_core::params::{ParamTable, ParamValue};
 use clap::Args;
@@ -102,11 +103,11 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     if !(LIMITER_CEILING_MIN_DB..=0.0).contains(&ceiling) {
         return Err(CliError::input(format!("--ceiling must be from -20 to 0 dBTP, got {ceiling}")));
     }
-    let encoding = parse_format(args.format.as_deref())?;
+    let choice = FormatChoice::parse(args.format.as_deref())?;
     let table = ParamTable::new();
     let mut params = configured_params(args.preset.as_deref(), &args.sets, &table)?;
     super::refuse_overwriting_input(&args.input, &args.output)?;
-    let (format, input) = WavReader::open(&args.input)?.read_all::<f32>()?;
+    let (format, input) = AudioSource::open(&args.input)?.read_all::<f32>()?;
     if format.channels > 2 {
         return Err(CliError::input(format!("{}: master handles mono and stereo files", args.input.display())));
     }
@@ -117,7 +118,7 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     println!("before: {}", describe(&before));
 
     let rate = f64::from(format.sample_rate);
-    let out_format = WavFormat { encoding: encoding.unwrap_or(format.encoding), ..format };
+    let (container, out_format) = choice.resolve(&args.output, format)?;
     let mut margin = 0.0;
     let mut gain = target_lufs - before.integrated;
     let mut previous: Option<(f64, f64)> = None;
@@ -159,12 +160,12 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
         )));
     }
 
-    let mut writer = WavWriter::create(&args.output, out_format)?;
+    let mut writer = AudioWriter::create(&args.output, container, out_format)?;
     let refs: Vec<&[f32]> = rendered.iter().map(Vec::as_slice).collect();
     writer.write(&refs)?;
     writer.finish()?;
     // Check the file as written: integer output is rounded to its word length.
-    let (_, written) = WavReader::open(&args.output)?.read_all::<f32>()?;
+    let (_, written) = AudioSource::open(&args.output)?.read_all::<f32>()?;
     let after = measure_buffers(&written, format.sample_rate)?;
     println!("after:  {}", describe(&after));
     println!(

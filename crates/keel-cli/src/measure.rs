@@ -4,7 +4,7 @@
 use super::error::{CliError, CliResult};
 use super::plot::{LoudnessTrace, write_plot};
 use super::progress::Progress;
-use super::wav::WavReader;
+use super::source::AudioSource;
 use keel_core::dsp::denormals::FlushDenormals;
 use keel_core::dsp::loudness::{ChannelLayout, LoudnessMeter, LoudnessReading};
 use keel_core::targets::{PLATFORM_TARGETS, PlatformOutcome, PlatformTarget, evaluate, find_target};
@@ -65,6 +65,9 @@ pub struct Measurement {
     pub channels: usize,
     pub sample_rate: u32,
     pub frames: u64,
+    /// "PCM" for WAV, else the codec the file holds.
+    pub codec: String,
+    pub lossy: bool,
     pub reading: LoudnessReading,
     pub momentary_trace: Vec<f64>,
     pub short_term_trace: Vec<f64>,
@@ -80,8 +83,9 @@ pub fn measure_buffers(channels: &[Vec<f32>], sample_rate: u32) -> CliResult<Lou
 }
 
 pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> {
-    let mut reader = WavReader::open(path)?;
-    let format = reader.format();
+    let mut reader = AudioSource::open(path)?;
+    let info = reader.info();
+    let format = info.format;
     let channels = usize::from(format.channels);
     let Some(layout) = ChannelLayout::from_channel_count(channels) else {
         return Err(CliError::input(format!(
@@ -110,7 +114,9 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
         file: path.to_path_buf(),
         channels,
         sample_rate: format.sample_rate,
-        frames: reader.frames(),
+        frames: reader.frames_read(),
+        codec: info.codec,
+        lossy: info.lossy,
         reading: meter.final_reading(),
         momentary_trace,
         short_term_trace,
@@ -153,6 +159,8 @@ fn measurement_json(m: &Measurement, targets: &[&PlatformTarget]) -> Value {
         "channels": m.channels,
         "sample_rate": m.sample_rate,
         "duration_seconds": m.frames as f64 / f64::from(m.sample_rate),
+        "codec": m.codec,
+        "lossy": m.lossy,
     });
     if let (Value::Object(o), Value::Object(r)) = (&mut object, reading_json(&m.reading)) {
         o.extend(r);
@@ -171,7 +179,14 @@ fn level(x: f64, unit: &str) -> String {
 
 fn print_text(m: &Measurement, targets: &[&PlatformTarget]) {
     let r = &m.reading;
-    println!("{} ({} ch, {} Hz, {:.2} s)", m.file.display(), m.channels, m.sample_rate, m.frames as f64 / f64::from(m.sample_rate));
+    let source = if m.lossy { format!(", {} (lossy: measured as decoded)", m.codec) } else if m.codec == "PCM" { String::new() } else { format!(", {}", m.codec) };
+    println!(
+        "{} ({} ch, {} Hz, {:.2} s{source})",
+        m.file.display(),
+        m.channels,
+        m.sample_rate,
+        m.frames as f64 / f64::from(m.sample_rate)
+    );
     println!("  integrated      {}", level(r.integrated, "LUFS"));
     println!("  loudness range  {}", level(r.loudness_range, "LU"));
     println!("  max momentary   {}", level(r.max_momentary, "LUFS"));
@@ -211,7 +226,7 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
             return Err(CliError::input(format!("{}: --plot needs a .png or .svg file name", plot.display())));
         }
     }
-    let total: u64 = args.files.iter().filter_map(|f| WavReader::open(f).ok()).map(|r| r.frames()).sum();
+    let total: u64 = args.files.iter().filter_map(|f| AudioSource::open(f).ok()).filter_map(|r| r.info().frames).sum();
     let progress = Progress::new(total, "measure", quiet);
     let results: Vec<CliResult<Measurement>> = args.files.par_iter().map(|f| measure_file(f, &progress)).collect();
     progress.finish();

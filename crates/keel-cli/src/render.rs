@@ -7,7 +7,9 @@
 
 use super::error::{CliError, CliResult};
 use super::progress::Progress;
-use super::wav::{Encoding, WavFormat, WavReader, WavWriter};
+use super::output::{AudioWriter, FormatChoice};
+use super::source::AudioSource;
+use super::wav::Encoding;
 use keel_core::chain::{Chain, ChainSettings};
 use keel_core::dsp::denormals::FlushDenormals;
 use keel_core::dsp::dither::DitherMode;
@@ -98,13 +100,6 @@ pub fn configured_params(preset: Option<&Path>, sets: &[String], table: &ParamTa
     Ok(Configured { values, chosen })
 }
 
-pub fn parse_format(name: Option<&str>) -> CliResult<Option<Encoding>> {
-    name.map(|n| {
-        Encoding::from_name(n)
-            .ok_or_else(|| CliError::input(format!("unknown --format '{n}': expected s16, s24, s32, f32 or f64")))
-    })
-    .transpose()
-}
 
 pub fn check_block(block: usize) -> CliResult<()> {
     if block == 0 || block > MAX_BLOCK {
@@ -204,11 +199,11 @@ pub fn render_file(
     output: &Path,
     configured: &Configured,
     block: usize,
-    encoding: Option<Encoding>,
+    choice: FormatChoice,
     progress: &Progress,
 ) -> CliResult<RenderStats> {
     super::refuse_overwriting_input(input, output)?;
-    let mut reader = WavReader::open(input)?;
+    let mut reader = AudioSource::open(input)?;
     let format = reader.format();
     if format.channels > 2 {
         return Err(CliError::input(format!(
@@ -217,8 +212,8 @@ pub fn render_file(
             format.channels
         )));
     }
-    let out_format = WavFormat { encoding: encoding.unwrap_or(format.encoding), ..format };
-    let mut writer = WavWriter::create(output, out_format)?;
+    let (container, out_format) = choice.resolve(output, format)?;
+    let mut writer = AudioWriter::create(output, container, out_format)?;
     let mono = format.channels == 1;
     let settings = configured.settings_for(out_format.encoding);
     let mut renderer = Renderer::new(f64::from(format.sample_rate), &settings, block);
@@ -242,7 +237,16 @@ pub fn render_file(
     }
     renderer.finish(&mut emit)?;
     writer.finish()?;
-    Ok(RenderStats { frames: reader.frames(), sample_rate: format.sample_rate })
+    Ok(RenderStats { frames: reader.frames_read(), sample_rate: format.sample_rate })
+}
+
+/// File names the commands pick up from a folder.
+pub const AUDIO_EXTENSIONS: &[&str] =
+    &["wav", "wave", "bwf", "rf64", "flac", "mp3", "m4a", "mp4", "aac", "alac", "ogg", "oga", "opus", "aif", "aiff", "aifc", "caf"];
+const AUDIO_EXTENSIONS_TEXT: &str = "WAV, FLAC, MP3, M4A/AAC/ALAC, Ogg, Opus, AIFF, CAF";
+
+pub fn is_audio_name(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
 }
 
 /// Input/output pairs: one file to one file, or many files (or a folder) into a folder.
@@ -257,11 +261,11 @@ fn plan_jobs(args: &RenderArgs) -> CliResult<Vec<(PathBuf, PathBuf)>> {
             let mut found: Vec<PathBuf> = std::fs::read_dir(input)
                 .map_err(|e| CliError::io(input, "cannot list folder", e))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav")))
+                .filter(|p| p.is_file() && is_audio_name(p))
                 .collect();
             found.sort();
             if found.is_empty() {
-                return Err(CliError::input(format!("{}: folder has no .wav files", input.display())));
+                return Err(CliError::input(format!("{}: folder has no audio files ({AUDIO_EXTENSIONS_TEXT})", input.display())));
             }
             inputs.extend(found);
         } else {
@@ -290,7 +294,7 @@ fn plan_jobs(args: &RenderArgs) -> CliResult<Vec<(PathBuf, PathBuf)>> {
 
 pub fn run(args: &RenderArgs, quiet: bool) -> CliResult<()> {
     check_block(args.block)?;
-    let encoding = parse_format(args.format.as_deref())?;
+    let choice = FormatChoice::parse(args.format.as_deref())?;
     let table = ParamTable::new();
     let configured = configured_params(args.preset.as_deref(), &args.sets, &table)?;
     let jobs = plan_jobs(args)?;
@@ -299,12 +303,13 @@ pub fn run(args: &RenderArgs, quiet: bool) -> CliResult<()> {
     }
 
     // Headers first: a bad file is reported before any work, and the bar knows the total.
-    let total_frames: u64 = jobs.iter().filter_map(|(input, _)| WavReader::open(input).ok()).map(|r| r.frames()).sum();
+    let total_frames: u64 =
+        jobs.iter().filter_map(|(input, _)| AudioSource::open(input).ok()).filter_map(|r| r.info().frames).sum();
     let progress = Progress::new(total_frames, "render", quiet);
     let started = Instant::now();
     let results: Vec<CliResult<RenderStats>> = jobs
         .par_iter()
-        .map(|(input, output)| render_file(input, output, &configured, args.block, encoding, &progress))
+        .map(|(input, output)| render_file(input, output, &configured, args.block, choice, &progress))
         .collect();
     progress.finish();
     let elapsed = started.elapsed().as_secs_f64();

@@ -124,11 +124,11 @@ impl WavReader {
         let mut file = BufReader::with_capacity(1 << 16, file);
         let mut riff = [0u8; 12];
         let got = read_up_to(&mut file, &mut riff).map_err(|e| CliError::io(path, "cannot read", e))?;
-        if got >= 4 && &riff[0..4] == b"RF64" {
-            return Err(CliError::input(format!("{name}: RF64 (over 4 GB) WAV files are not supported")));
-        }
-        if got < 12 || &riff[0..4] != b"RIFF" || &riff[8..12] != b"WAVE" {
-            if got >= 4 && &riff[0..4] == b"RIFF" && got < 12 {
+        // RF64 (EBU Tech 3306) and BW64 (ITU-R BS.2088): RIFF with 64-bit sizes in a "ds64"
+        // chunk right after the header; a 32-bit size of 0xFFFFFFFF defers to it.
+        let is_64 = got >= 4 && (&riff[0..4] == b"RF64" || &riff[0..4] == b"BW64");
+        if got < 12 || !(&riff[0..4] == b"RIFF" || is_64) || &riff[8..12] != b"WAVE" {
+            if got >= 4 && (&riff[0..4] == b"RIFF" || is_64) && got < 12 {
                 return Err(CliError::input(format!("{name}: truncated WAV file (header cut short)")));
             }
             return Err(CliError::input(format!("{name}: not a WAV file (no RIFF/WAVE header)")));
@@ -137,6 +137,7 @@ impl WavReader {
         let truncated = || CliError::input(format!("{name}: truncated WAV file (no complete audio data chunk)"));
         let mut position: u64 = 12;
         let mut format: Option<WavFormat> = None;
+        let mut data_size_64: Option<u64> = None;
         loop {
             let mut header = [0u8; 8];
             let got = read_up_to(&mut file, &mut header).map_err(|e| CliError::io(path, "cannot read", e))?;
@@ -145,8 +146,24 @@ impl WavReader {
             }
             position += 8;
             let id = [header[0], header[1], header[2], header[3]];
-            let size = u64::from(u32_at(&header, 4));
+            let mut size = u64::from(u32_at(&header, 4));
+            if &id == b"data" && size == u64::from(u32::MAX) {
+                size = data_size_64.ok_or_else(|| {
+                    CliError::input(format!("{name}: damaged RF64 file (data size deferred to a missing ds64 chunk)"))
+                })?;
+            }
             match &id {
+                b"ds64" if is_64 => {
+                    if !(24..=1024).contains(&size) || position + size > file_len {
+                        return Err(CliError::input(format!("{name}: damaged RF64 ds64 chunk")));
+                    }
+                    let mut chunk = vec![0u8; size as usize];
+                    file.read_exact(&mut chunk).map_err(|_| truncated())?;
+                    let u64_at = |at: usize| u64::from(u32_at(&chunk, at)) | (u64::from(u32_at(&chunk, at + 4)) << 32);
+                    data_size_64 = Some(u64_at(8));
+                    skip(&mut file, size % 2, path)?;
+                    position += size + size % 2;
+                }
                 b"fmt " => {
                     if size < 16 || size > 1024 || position + size > file_len {
                         return Err(CliError::input(format!("{name}: damaged WAV format chunk")));
@@ -194,6 +211,10 @@ impl WavReader {
 
     pub fn frames(&self) -> u64 {
         self.frames
+    }
+
+    pub fn frames_read(&self) -> u64 {
+        self.frames_read
     }
 
     pub fn path(&self) -> &Path {
@@ -488,9 +509,9 @@ impl WavWriter {
             for channel in channels {
                 let x = channel[i];
                 match self.format.encoding {
-                    Encoding::Int16 => bytes.extend_from_slice(&(self.quantize(x, 16) as i16).to_le_bytes()),
-                    Encoding::Int24 => bytes.extend_from_slice(&self.quantize(x, 24).to_le_bytes()[..3]),
-                    Encoding::Int32 => bytes.extend_from_slice(&self.quantize(x, 32).to_le_bytes()),
+                    Encoding::Int16 => bytes.extend_from_slice(&(to_integer(x, 16) as i16).to_le_bytes()),
+                    Encoding::Int24 => bytes.extend_from_slice(&to_integer(x, 24).to_le_bytes()[..3]),
+                    Encoding::Int32 => bytes.extend_from_slice(&to_integer(x, 32).to_le_bytes()),
                     Encoding::Float32 => bytes.extend_from_slice(&x.to_le_bytes()),
                     Encoding::Float64 => bytes.extend_from_slice(&f64::from(x).to_le_bytes()),
                 }
@@ -502,10 +523,6 @@ impl WavWriter {
         result
     }
 
-    fn quantize(&mut self, x: f32, bits: u32) -> i32 {
-        let scale = f64::from(1u32 << (bits - 1));
-        (f64::from(x) * scale).round().clamp(-scale, scale - 1.0) as i32
-    }
 
     /// Completes the header and renames the file into place. On any error the temporary file
     /// is removed (by `Drop`) and nothing appears at the output path.
@@ -557,6 +574,14 @@ fn channel_mask(channels: u16) -> u32 {
         6 => 0x3F,
         _ => 0,
     }
+}
+
+/// A float sample as a `bits`-bit integer: the nearest step, clipped to the range. Dither, where
+/// wanted, happened before (the chain's last stage), so this is exact for samples on the grid.
+#[inline]
+pub fn to_integer(x: f32, bits: u32) -> i32 {
+    let scale = f64::from(1u32 << (bits - 1));
+    (f64::from(x) * scale).round().clamp(-scale, scale - 1.0) as i32
 }
 
 /// Writes whole planar buffers in one go.
