@@ -6,6 +6,8 @@ use super::plot::{LoudnessTrace, write_plot};
 use super::progress::Progress;
 use super::source::AudioSource;
 use keel_core::dsp::denormals::FlushDenormals;
+use keel_core::dsp::true_peak::TruePeakTracker;
+use std::sync::mpsc;
 use keel_core::dsp::loudness::{ChannelLayout, LoudnessMeter, LoudnessReading};
 use keel_core::targets::{PLATFORM_TARGETS, PlatformOutcome, PlatformTarget, evaluate, find_target};
 use clap::Args;
@@ -93,23 +95,51 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
             path.display()
         )));
     };
+    let rate = f64::from(format.sample_rate);
     let _flush = FlushDenormals::new();
-    let mut meter = LoudnessMeter::with_layout(layout, f64::from(format.sample_rate), true);
-    let hop = ((TRACE_HOP_SECONDS * f64::from(format.sample_rate)).round() as usize).max(1);
-    let mut block: Vec<Vec<f32>> = vec![vec![0.0; hop]; channels];
+    // The loudness here, the true peak (the costlier half, independent of the loudness) on a
+    // second thread fed the same blocks; the trackers' result does not depend on how the
+    // samples are split, so the figures equal a single meter's.
+    let mut meter = LoudnessMeter::with_layout(layout, rate, false);
+    let hop = ((TRACE_HOP_SECONDS * rate).round() as usize).max(1);
     let (mut momentary_trace, mut short_term_trace) = (Vec::new(), Vec::new());
-    loop {
-        let n = reader.read(&mut block, hop)?;
-        if n == 0 {
-            break;
-        }
-        let refs: Vec<&[f32]> = block.iter().map(|c| &c[..n]).collect();
-        meter.process(&refs);
-        let now = meter.reading();
-        momentary_trace.push(now.momentary);
-        short_term_trace.push(now.short_term);
-        progress.advance(n as u64);
-    }
+    let (to_peaks, blocks) = mpsc::sync_channel::<Vec<Vec<f32>>>(8);
+    let (recycle, recycled) = mpsc::channel::<Vec<Vec<f32>>>();
+    let true_peak = std::thread::scope(|scope| -> CliResult<f32> {
+        let peaks = scope.spawn(move || {
+            let _flush = FlushDenormals::new();
+            let mut trackers: Vec<TruePeakTracker> = (0..channels).map(|_| TruePeakTracker::new(rate)).collect();
+            for block in blocks {
+                for (tracker, samples) in trackers.iter_mut().zip(&block) {
+                    tracker.process(samples);
+                }
+                let _ = recycle.send(block);
+            }
+            trackers.iter().map(TruePeakTracker::peak_with_tail).fold(0.0f32, f32::max)
+        });
+        let read = (|| -> CliResult<()> {
+            loop {
+                let mut block = recycled.try_recv().unwrap_or_else(|_| vec![Vec::with_capacity(hop); channels]);
+                let n = reader.read(&mut block, hop)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                block.iter_mut().for_each(|c| c.truncate(n));
+                let refs: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
+                meter.process(&refs);
+                let now = meter.reading();
+                momentary_trace.push(now.momentary);
+                short_term_trace.push(now.short_term);
+                progress.advance(n as u64);
+                if to_peaks.send(block).is_err() {
+                    return Ok(());
+                }
+            }
+        })();
+        drop(to_peaks);
+        let true_peak = peaks.join().map_err(|_| CliError::input(format!("{}: the true-peak thread failed", path.display())))?;
+        read.map(|()| true_peak)
+    })?;
     Ok(Measurement {
         file: path.to_path_buf(),
         channels,
@@ -117,7 +147,7 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
         frames: reader.frames_read(),
         codec: info.codec,
         lossy: info.lossy,
-        reading: meter.final_reading(),
+        reading: meter.final_reading_with_true_peak(true_peak),
         momentary_trace,
         short_term_trace,
     })

@@ -19,19 +19,24 @@ pub fn amplitude_to_db(amplitude: f32) -> f64 {
     gain_to_db(f64::from(amplitude))
 }
 
-/// The largest |sample| of a block (0 for an empty one). NaN samples are skipped: a plain
-/// compare, which also lets the loop compile to packed max instructions.
+/// The largest finite |sample| of a block (0 for an empty one): NaN and infinity count as
+/// silence, as everywhere in the meters. Plain compares, so the loop compiles to packed max
+/// instructions.
 #[inline]
 pub fn peak(samples: &[f32]) -> f32 {
+    let finite_abs = |x: f32| {
+        let a = x.abs();
+        if a < f32::INFINITY { a } else { 0.0 }
+    };
     let mut lanes = [0.0f32; 8];
     let (chunks, rest) = samples.as_chunks::<8>();
     for chunk in chunks {
         for k in 0..8 {
-            let v = chunk[k].abs();
+            let v = finite_abs(chunk[k]);
             lanes[k] = if v > lanes[k] { v } else { lanes[k] };
         }
     }
-    let mut m = rest.iter().fold(0.0f32, |m, x| if x.abs() > m { x.abs() } else { m });
+    let mut m = rest.iter().fold(0.0f32, |m, x| if finite_abs(*x) > m { finite_abs(*x) } else { m });
     for v in lanes {
         m = if v > m { v } else { m };
     }
@@ -50,12 +55,14 @@ mod tests {
     }
 
     #[test]
-    fn peak_is_the_largest_magnitude_and_skips_nan() {
+    fn peak_is_the_largest_finite_magnitude() {
         assert_eq!(peak(&[]), 0.0);
         let mut block: Vec<f32> = (0..37).map(|i| (i as f32 * 0.7).sin() * 0.5).collect();
         block[29] = -0.93;
         block[3] = f32::NAN;
+        block[11] = f32::NEG_INFINITY;
         assert_eq!(peak(&block), 0.93);
         assert_eq!(peak(&block[30..]), block[30..].iter().fold(0.0f32, |m, x| m.max(x.abs())));
+        assert_eq!(peak(&[f32::INFINITY, 0.25]), 0.25);
     }
 }

@@ -346,7 +346,7 @@ impl LoudnessMeter {
         }
         for (c, samples) in channels.iter().enumerate() {
             let samples = &samples[..frames];
-            self.sample_peaks[c] = self.sample_peaks[c].max(max_abs(samples));
+            self.sample_peaks[c] = self.sample_peaks[c].max(crate::dsp::level::peak(samples));
             if self.true_peak_enabled {
                 self.true_peaks[c].process(samples);
             }
@@ -405,6 +405,16 @@ impl LoudnessMeter {
         self.reading_with_true_peak(true_peak)
     }
 
+    /// [`Self::final_reading`] with the true peak tracked elsewhere (on another thread, say, by
+    /// a [`TruePeakTracker`] per channel fed the same samples): the linear maximum of their
+    /// `peak_with_tail`, floored by the sample peak as always.
+    pub fn final_reading_with_true_peak(&self, true_peak: f32) -> LoudnessReading {
+        LoudnessReading {
+            true_peak_dbtp: amplitude_to_db(true_peak.max(crate::dsp::level::peak(&self.sample_peaks))),
+            ..self.reading_with_true_peak(true_peak)
+        }
+    }
+
     fn reading_with_true_peak(&self, true_peak: f32) -> LoudnessReading {
         let sample_peak = crate::dsp::level::peak(&self.sample_peaks);
         let true_peak_dbtp = if self.true_peak_enabled {
@@ -460,27 +470,3 @@ impl LoudnessMeter {
     }
 }
 
-/// Largest `|x|`; non-finite samples count as 0, as everywhere in the meter.
-fn max_abs(samples: &[f32]) -> f32 {
-    const LANES: usize = 8;
-    let finite_abs = |x: f32| {
-        let a = x.abs();
-        if a < f32::INFINITY { a } else { 0.0 }
-    };
-    let (chunks, rest) = samples.as_chunks::<LANES>();
-    let mut lanes = [0.0f32; LANES];
-    for chunk in chunks {
-        for k in 0..LANES {
-            let a = finite_abs(chunk[k]);
-            lanes[k] = if a > lanes[k] { a } else { lanes[k] };
-        }
-    }
-    let mut max = rest.iter().fold(
-        0.0f32,
-        |m, &v| if finite_abs(v) > m { finite_abs(v) } else { m },
-    );
-    for v in lanes {
-        max = if v > max { v } else { max };
-    }
-    max
-}
