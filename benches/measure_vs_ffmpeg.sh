@@ -31,7 +31,7 @@ for file in in.wav in.flac in.mp3; do
   input="$dir/$file"
   if command -v hyperfine >/dev/null; then
     hyperfine -N --warmup 1 --runs 7 --export-json "$dir/h.json" \
-      "$keel measure --json -q $input" "ffmpeg -nostdin -v error -i $input -af ebur128=peak=true -f null -" >/dev/null
+      "$keel measure --json -q $input" "ffmpeg -nostdin -v error -i $input -af ebur128=peak=true -f null -" >/dev/null 2>&1
     keel_s=$(python3 -c "import json;r=json.load(open('$dir/h.json'))['results'];print(r[0]['median'])")
     ffmpeg_s=$(python3 -c "import json;r=json.load(open('$dir/h.json'))['results'];print(r[1]['median'])")
   else

@@ -279,8 +279,20 @@ impl WavReader {
     }
 
     fn check_finite(&self) -> CliResult<()> {
-        // Checked on the raw bytes so the message can tell NaN from infinity whatever T is.
+        // Checked on the raw bytes so the message can tell NaN from infinity whatever T is. A
+        // fast pass first (all exponent bits set is NaN or infinity; it vectorises), the
+        // search for the place only when it found one.
         let width = self.format.encoding.bytes();
+        let any_non_finite = if width == 4 {
+            let (words, _) = self.bytes.as_chunks::<4>();
+            words.iter().fold(false, |any, w| any | (u32::from_le_bytes(*w) & 0x7F80_0000 == 0x7F80_0000))
+        } else {
+            let (words, _) = self.bytes.as_chunks::<8>();
+            words.iter().fold(false, |any, w| any | (u64::from_le_bytes(*w) & 0x7FF0_0000_0000_0000 == 0x7FF0_0000_0000_0000))
+        };
+        if !any_non_finite {
+            return Ok(());
+        }
         for (index, sample) in self.bytes.chunks_exact(width).enumerate() {
             let value = match width {
                 4 => f64::from(f32::from_le_bytes([sample[0], sample[1], sample[2], sample[3]])),

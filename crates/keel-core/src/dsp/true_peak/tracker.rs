@@ -4,7 +4,6 @@
 use super::bs1770::BS1770_TAPS_PER_PHASE;
 use super::design::RingBound;
 use super::interpolators::{Bs1770Interpolator, Reconstructor, sanitize};
-use crate::dsp::level::peak;
 
 /// Headroom for f32 rounding: a computed value exceeds its exact bound by far less than this.
 const ROUNDING_MARGIN: f64 = 1e-5;
@@ -162,22 +161,21 @@ impl TruePeakTracker {
 }
 
 /// Number of leading samples with `|x| <= threshold` (NaN counts as cold: it is written as 0).
+/// A whole chunk is tested at once (a branch-free compare the compiler vectorises), then the
+/// samples of the first chunk that fails one by one.
 #[inline]
 fn cold_run_length(samples: &[f32], threshold: f32) -> usize {
     const CHUNK: usize = 16;
+    let cold = |x: &f32| !(x.abs() > threshold);
     let (chunks, _) = samples.as_chunks::<CHUNK>();
     let mut n = 0;
     for chunk in chunks {
-        let m = peak(chunk);
-        if m > threshold {
+        if !chunk.iter().fold(true, |all, x| all & cold(x)) {
             break;
         }
         n += CHUNK;
     }
-    n + samples[n..]
-        .iter()
-        .take_while(|x| x.abs() <= threshold || x.is_nan())
-        .count()
+    n + samples[n..].iter().take_while(|x| cold(x)).count()
 }
 
 /// Offline true peak (linear) of a whole signal with the [`Reconstructor`], zero-padded so the
