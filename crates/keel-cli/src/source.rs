@@ -81,9 +81,11 @@ impl AudioSource {
 
     /// The whole file, planar.
     pub fn read_all<T: Sample>(mut self) -> CliResult<(WavFormat, Vec<Vec<T>>)> {
-        let format = self.format();
+        let info = self.info();
+        let format = info.format;
         let channels = usize::from(format.channels);
-        let mut all: Vec<Vec<T>> = vec![Vec::new(); channels];
+        let capacity = usize::try_from(info.frames.unwrap_or(0)).unwrap_or(0);
+        let mut all: Vec<Vec<T>> = (0..channels).map(|_| Vec::with_capacity(capacity)).collect();
         let mut block: Vec<Vec<T>> = vec![Vec::new(); channels];
         loop {
             let n = self.read(&mut block, 1 << 15)?;

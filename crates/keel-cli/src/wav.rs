@@ -313,23 +313,6 @@ impl WavReader {
         Ok(())
     }
 
-    /// The whole file, planar.
-    pub fn read_all<T: Sample>(mut self) -> CliResult<(WavFormat, Vec<Vec<T>>)> {
-        let channels = usize::from(self.format.channels);
-        let total = usize::try_from(self.frames).map_err(|_| CliError::input("file too large for memory"))?;
-        let mut all: Vec<Vec<T>> = (0..channels).map(|_| Vec::with_capacity(total)).collect();
-        let mut block: Vec<Vec<T>> = vec![Vec::new(); channels];
-        loop {
-            let n = self.read(&mut block, 1 << 15)?;
-            if n == 0 {
-                break;
-            }
-            for (dst, src) in all.iter_mut().zip(&block) {
-                dst.extend_from_slice(&src[..n]);
-            }
-        }
-        Ok((self.format, all))
-    }
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -607,6 +590,7 @@ pub fn write_all(path: &Path, format: WavFormat, channels: &[Vec<f32>]) -> CliRe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::AudioSource;
 
     fn temp_path(name: &str) -> PathBuf {
         std::env::temp_dir().join(format!("keel-wav-unit-{}-{name}", std::process::id()))
@@ -619,7 +603,7 @@ mod tests {
             let path = temp_path(encoding.name());
             let format = WavFormat { channels: 2, sample_rate: 44_100, encoding };
             write_all(&path, format, &[signal.clone(), signal.iter().map(|x| -x).collect()]).unwrap();
-            let (read_format, channels) = WavReader::open(&path).unwrap().read_all::<f64>().unwrap();
+            let (read_format, channels) = AudioSource::Wav(WavReader::open(&path).unwrap()).read_all::<f64>().unwrap();
             std::fs::remove_file(&path).unwrap();
             assert_eq!(read_format, format);
             // Rounded to the nearest step: at most half a step off.
@@ -642,7 +626,7 @@ mod tests {
             writer.write_sample(v).unwrap();
         }
         writer.finalize().unwrap();
-        let (_, channels) = WavReader::open(&path).unwrap().read_all::<f64>().unwrap();
+        let (_, channels) = AudioSource::Wav(WavReader::open(&path).unwrap()).read_all::<f64>().unwrap();
         std::fs::remove_file(&path).unwrap();
         let expected = [0.0, 1.0 / 8_388_608.0, -1.0 / 8_388_608.0, 0.5, -1.0, 8_388_607.0 / 8_388_608.0];
         assert_eq!(channels[0], expected);

@@ -2,7 +2,8 @@
 //! folders, read and write WAV files through the library.
 #![allow(dead_code)]
 
-use keel_cli::wav::{self, Encoding, WavFormat, WavReader};
+use keel_cli::source::AudioSource;
+use keel_cli::wav::{self, Encoding, WavFormat};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -81,11 +82,11 @@ pub fn write_wav(path: &Path, rate: u32, encoding: Encoding, channels: &[Vec<f32
 }
 
 pub fn read_wav(path: &Path) -> (WavFormat, Vec<Vec<f32>>) {
-    WavReader::open(path).unwrap().read_all::<f32>().unwrap()
+    AudioSource::open(path).unwrap().read_all::<f32>().unwrap()
 }
 
 pub fn read_wav_f64(path: &Path) -> (WavFormat, Vec<Vec<f64>>) {
-    WavReader::open(path).unwrap().read_all::<f64>().unwrap()
+    AudioSource::open(path).unwrap().read_all::<f64>().unwrap()
 }
 
 /// `keel gen NAME -o DIR/FILE` with extra arguments; returns the path.
