@@ -20,23 +20,28 @@ pub fn amplitude_to_db(amplitude: f32) -> f64 {
 }
 
 /// The largest finite |sample| of a block (0 for an empty one): NaN and infinity count as
-/// silence, as everywhere in the meters. Plain compares, so the loop compiles to packed max
-/// instructions.
+/// silence, as everywhere in the meters. The plain maximum first (packed max instructions; it
+/// skips NaN), and only if that is infinite a second pass without the infinities.
 #[inline]
 pub fn peak(samples: &[f32]) -> f32 {
-    let finite_abs = |x: f32| {
-        let a = x.abs();
-        if a < f32::INFINITY { a } else { 0.0 }
-    };
+    let m = max_magnitude(samples, |a| a);
+    if m < f32::INFINITY { m } else { max_magnitude(samples, |a| if a < f32::INFINITY { a } else { 0.0 }) }
+}
+
+#[inline(always)]
+fn max_magnitude(samples: &[f32], keep: impl Fn(f32) -> f32) -> f32 {
     let mut lanes = [0.0f32; 8];
     let (chunks, rest) = samples.as_chunks::<8>();
     for chunk in chunks {
         for k in 0..8 {
-            let v = finite_abs(chunk[k]);
+            let v = keep(chunk[k].abs());
             lanes[k] = if v > lanes[k] { v } else { lanes[k] };
         }
     }
-    let mut m = rest.iter().fold(0.0f32, |m, x| if finite_abs(*x) > m { finite_abs(*x) } else { m });
+    let mut m = rest.iter().fold(0.0f32, |m, x| {
+        let v = keep(x.abs());
+        if v > m { v } else { m }
+    });
     for v in lanes {
         m = if v > m { v } else { m };
     }
