@@ -213,8 +213,10 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter, stat
         }
     }
 
-    ui.add_space(8.0);
-    ui.add(ParamControl::new(&params.bypass, setter).width(70.0));
+    // The whole plugin's bypass, named so it cannot read as part of the preset controls.
+    ui.add_space(16.0);
+    let bypass_label = ui.label("Bypass");
+    ui.add(ParamControl::new(&params.bypass, setter).width(70.0)).labelled_by(bypass_label.id);
 
     if let Some((text, error)) = &state.status {
         let colour = if *error { ERROR } else { FINE };
