@@ -101,7 +101,7 @@ fn test(extra: &[String]) -> Result<(), String> {
         .current_dir(&root)
         .env("KEEL_CLAP_BUNDLE", &clap_bundle)
         .env("KEEL_VST3_BUNDLE", &vst3_bundle)
-        .args(["test", "--workspace", "--all-targets", "--no-fail-fast"])
+        .args(["test", "--workspace", "--all-targets", "--no-fail-fast", "--features", "keel/standalone"])
         .args(extra);
     println!("xtask: running {cargo:?}");
     let status = cargo.status().map_err(|e| format!("cannot run cargo: {e}"))?;
