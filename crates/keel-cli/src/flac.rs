@@ -1,11 +1,11 @@
 //! FLAC output, 16 or 24 bit, through libFLAC (the reference encoder, compression level 5 as
-//! the `flac` tool's default), streamed: frames go to a temporary name beside the output as they
-//! are encoded, libFLAC seeks back to complete STREAMINFO (length, MD5) when it finishes, and the
-//! file is renamed into place. Samples arrive already dithered by the chain (`wav::to_integer`
+//! the `flac` tool's default), streamed into a `PendingFile` as frames are encoded; libFLAC
+//! seeks back to complete STREAMINFO (length, MD5) when it finishes. Samples arrive already dithered by the chain (`wav::to_integer`
 //! only rounds).
 
 use super::error::{CliError, CliResult};
-use super::wav::{Encoding, WavFormat, temp_name, to_integer};
+use super::pending_file::PendingFile;
+use super::wav::{Encoding, WavFormat, to_integer};
 use libflac_sys as ffi;
 use std::ffi::c_void;
 use std::fs::File;
@@ -16,10 +16,17 @@ use std::path::{Path, PathBuf};
 const CHUNK_FRAMES: usize = 4096;
 const COMPRESSION_LEVEL: u32 = 5;
 
-/// Where libFLAC's callbacks write, and the first error they met.
+/// Where libFLAC's callbacks write, and the first error they met. The file is taken out when
+/// it is committed; a callback after that fails.
 struct Sink {
-    file: BufWriter<File>,
+    out: Option<PendingFile>,
     error: Option<std::io::Error>,
+}
+
+impl Sink {
+    fn file(&mut self) -> std::io::Result<&mut BufWriter<File>> {
+        self.out.as_mut().and_then(|out| out.file().ok()).ok_or_else(|| std::io::Error::other("the FLAC file is closed"))
+    }
 }
 
 unsafe extern "C" fn write_callback(
@@ -33,7 +40,7 @@ unsafe extern "C" fn write_callback(
     // SAFETY: `client` is the `Sink` the encoder was initialised with, alive until it is deleted;
     // libFLAC passes `bytes` valid bytes at `buffer`.
     let (sink, data) = unsafe { (&mut *(client as *mut Sink), std::slice::from_raw_parts(buffer, bytes)) };
-    match sink.file.write_all(data) {
+    match sink.file().and_then(|file| file.write_all(data)) {
         Ok(()) => ffi::FLAC__STREAM_ENCODER_WRITE_STATUS_OK,
         Err(e) => {
             sink.error.get_or_insert(e);
@@ -49,7 +56,7 @@ unsafe extern "C" fn seek_callback(
 ) -> ffi::FLAC__StreamEncoderSeekStatus {
     // SAFETY: as in `write_callback`.
     let sink = unsafe { &mut *(client as *mut Sink) };
-    match sink.file.seek(SeekFrom::Start(offset)) {
+    match sink.file().and_then(|file| file.seek(SeekFrom::Start(offset))) {
         Ok(_) => ffi::FLAC__STREAM_ENCODER_SEEK_STATUS_OK,
         Err(e) => {
             sink.error.get_or_insert(e);
@@ -65,7 +72,7 @@ unsafe extern "C" fn tell_callback(
 ) -> ffi::FLAC__StreamEncoderTellStatus {
     // SAFETY: as in `write_callback`; `offset` points to libFLAC's own variable.
     let sink = unsafe { &mut *(client as *mut Sink) };
-    match sink.file.stream_position() {
+    match sink.file().and_then(|file| file.stream_position()) {
         Ok(position) => {
             unsafe { *offset = position };
             ffi::FLAC__STREAM_ENCODER_TELL_STATUS_OK
@@ -79,14 +86,12 @@ unsafe extern "C" fn tell_callback(
 
 pub struct FlacWriter {
     path: PathBuf,
-    temp: PathBuf,
     encoder: *mut ffi::FLAC__StreamEncoder,
     /// Boxed so its address, which libFLAC holds, never moves.
     sink: Box<Sink>,
     channels: usize,
     bits: u32,
     interleaved: Vec<i32>,
-    finished: bool,
 }
 
 impl FlacWriter {
@@ -103,19 +108,16 @@ impl FlacWriter {
                 )));
             }
         };
-        let temp = temp_name(path)?;
-        let file = File::create(&temp).map_err(|e| CliError::io(path, "cannot create output", e))?;
+        let out = PendingFile::create(path)?;
         // SAFETY: a new encoder, checked for null below.
         let encoder = unsafe { ffi::FLAC__stream_encoder_new() };
         let mut writer = Self {
             path: path.to_path_buf(),
-            temp,
             encoder,
-            sink: Box::new(Sink { file: BufWriter::with_capacity(1 << 16, file), error: None }),
+            sink: Box::new(Sink { out: Some(out), error: None }),
             channels: usize::from(format.channels),
             bits,
             interleaved: Vec::with_capacity(CHUNK_FRAMES * usize::from(format.channels)),
-            finished: false,
         };
         if encoder.is_null() {
             return Err(CliError::input(format!("{}: the FLAC encoder could not start", path.display())));
@@ -191,13 +193,10 @@ impl FlacWriter {
             return Err(self.failure("the FLAC encoder could not complete the file"));
         }
         self.check()?;
-        let path = self.path.clone();
-        let io = |e: std::io::Error| CliError::io(&path, "cannot write", e);
-        self.sink.file.flush().map_err(io)?;
-        self.sink.file.get_ref().sync_all().map_err(io)?;
-        std::fs::rename(&self.temp, &self.path).map_err(io)?;
-        self.finished = true;
-        Ok(())
+        match self.sink.out.take() {
+            Some(out) => out.commit(),
+            None => Err(CliError::input(format!("{}: write after finish", self.path.display()))),
+        }
     }
 }
 
@@ -205,11 +204,9 @@ impl Drop for FlacWriter {
     fn drop(&mut self) {
         if !self.encoder.is_null() {
             // SAFETY: deleting the encoder this writer made, once; it finishes an unfinished
-            // stream through the callbacks, whose sink is still alive here.
+            // stream through the callbacks, whose sink is still alive here. An uncommitted file
+            // is then removed with the sink.
             unsafe { ffi::FLAC__stream_encoder_delete(self.encoder) };
-        }
-        if !self.finished {
-            let _ = std::fs::remove_file(&self.temp);
         }
     }
 }

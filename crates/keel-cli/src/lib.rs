@@ -14,6 +14,7 @@ pub mod master;
 pub mod measure;
 pub mod output;
 pub mod params;
+pub mod pending_file;
 pub mod plot;
 pub mod progress;
 pub mod render;

@@ -1,5 +1,7 @@
 //! `--plot`: momentary and short-term loudness over time with the target line, as PNG or SVG.
 
+use super::pending_file::PendingFile;
+use std::io::Write;
 use super::error::{CliError, CliResult};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -37,37 +39,35 @@ fn register_font() -> CliResult<()> {
 pub fn write_plot(path: &Path, trace: &LoudnessTrace) -> CliResult<()> {
     register_font()?;
     let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let temp = super::wav::temp_name(path)?;
-    let result = match extension.as_deref() {
+    let bytes = match extension.as_deref() {
         Some("svg") => {
             let mut svg = String::new();
             draw(SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)), trace)?;
-            std::fs::write(&temp, svg).map_err(|e| CliError::io(path, "cannot write plot", e))
+            svg.into_bytes()
         }
         Some("png") => {
             let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
             draw(BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)), trace)?;
-            encode_png(&temp, &pixels).map_err(|e| CliError::io(path, "cannot write plot", e))
+            encode_png(&pixels)?
         }
         _ => return Err(CliError::input(format!("{}: --plot needs a .png or .svg file name", path.display()))),
     };
-    let result = result.and_then(|()| {
-        std::fs::rename(&temp, path).map_err(|e| CliError::io(path, "cannot write plot", e))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    let mut out = PendingFile::create(path)?;
+    let written = out.file()?.write_all(&bytes);
+    written.map_err(|e| CliError::io(path, "cannot write plot", e))?;
+    out.commit()
 }
 
-fn encode_png(path: &Path, rgb: &[u8]) -> std::io::Result<()> {
-    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut encoder = png::Encoder::new(file, WIDTH, HEIGHT);
+fn encode_png(rgb: &[u8]) -> CliResult<Vec<u8>> {
+    let fail = |e: png::EncodingError| CliError::input(format!("plot: PNG encoding failed: {e}"));
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
-    writer.write_image_data(rgb).map_err(std::io::Error::other)?;
-    writer.finish().map_err(std::io::Error::other)
+    let mut writer = encoder.write_header().map_err(fail)?;
+    writer.write_image_data(rgb).map_err(fail)?;
+    writer.finish().map_err(fail)?;
+    Ok(bytes)
 }
 
 fn draw<B: DrawingBackend>(backend: B, trace: &LoudnessTrace) -> CliResult<()> {

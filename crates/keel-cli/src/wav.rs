@@ -7,8 +7,9 @@
 
 use dasp_sample::{FromSample, I24, Sample as _};
 use super::error::{CliError, CliResult};
+use super::pending_file::PendingFile;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 pub const MIN_SAMPLE_RATE: u32 = 8_000;
@@ -402,52 +403,17 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// A hidden temporary name in `path`'s folder, so the final rename never crosses file systems.
-pub fn temp_name(path: &Path) -> CliResult<PathBuf> {
-    let name = display(path);
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| CliError::input(format!("{name}: output path has no file name")))?
-        .to_string_lossy()
-        .into_owned();
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !folder.is_dir() {
-        return Err(CliError::input(format!("{name}: output folder {} does not exist", folder.display())));
-    }
-    if path.is_dir() {
-        return Err(CliError::input(format!("{name}: output is a folder, expected a file name")));
-    }
-    Ok(folder.join(format!(".{file_name}.keel-{}.tmp", std::process::id())))
-}
-
-/// Streams a WAV file to a temporary name beside `path`; `finish` renames it into place.
+/// Streams a WAV file; `finish` completes the header and puts the file in place.
 pub struct WavWriter {
-    path: PathBuf,
-    temp: PathBuf,
-    file: Option<BufWriter<File>>,
+    out: PendingFile,
     format: WavFormat,
     frames: u64,
     bytes: Vec<u8>,
-    /// Renamed into place; until then, dropping the writer removes the temporary file.
-    finished: bool,
 }
 
 impl WavWriter {
     pub fn create(path: &Path, format: WavFormat) -> CliResult<Self> {
-        let temp = temp_name(path)?;
-        let file = File::create(&temp).map_err(|e| CliError::io(path, "cannot create output", e))?;
-        let mut writer = Self {
-            path: path.to_path_buf(),
-            temp,
-            file: Some(BufWriter::with_capacity(1 << 16, file)),
-            format,
-            frames: 0,
-            bytes: Vec::new(),
-            finished: false,
-        };
+        let mut writer = Self { out: PendingFile::create(path)?, format, frames: 0, bytes: Vec::new() };
         let header = writer.header(0);
         writer.put(&header)?;
         Ok(writer)
@@ -484,11 +450,8 @@ impl WavWriter {
     }
 
     fn put(&mut self, bytes: &[u8]) -> CliResult<()> {
-        let name = display(&self.path);
-        match self.file.as_mut() {
-            Some(file) => file.write_all(bytes).map_err(|e| CliError::io(&self.path, "cannot write", e)),
-            None => Err(CliError::input(format!("{name}: write after finish"))),
-        }
+        let result = self.out.file()?.write_all(bytes);
+        result.map_err(|e| self.out.write_error(e))
     }
 
     /// Appends planar frames; integer encodings are rounded to the nearest step and clipped.
@@ -519,41 +482,24 @@ impl WavWriter {
     }
 
 
-    /// Completes the header and renames the file into place. On any error the temporary file
-    /// is removed (by `Drop`) and nothing appears at the output path.
+    /// Completes the header and puts the file in place. On any error nothing appears at the
+    /// output path (see `PendingFile`).
     pub fn finish(mut self) -> CliResult<()> {
-        let name = display(&self.path);
         let data_bytes = self.frames * self.format.block_align() as u64;
         if data_bytes > u64::from(u32::MAX) - 100 {
-            return Err(CliError::input(format!("{name}: output would exceed the 4 GB WAV limit")));
+            return Err(CliError::input(format!("{}: output would exceed the 4 GB WAV limit", self.out.path().display())));
         }
         let header = self.header(data_bytes);
-        let path = self.path.clone();
-        let io = |e: std::io::Error| CliError::io(&path, "cannot write", e);
-        let Some(file) = self.file.as_mut() else {
-            return Err(CliError::input(format!("{name}: write after finish")));
-        };
-        if data_bytes % 2 == 1 {
-            file.write_all(&[0]).map_err(io)?;
-        }
-        file.seek(SeekFrom::Start(0)).map_err(io)?;
-        file.write_all(&header).map_err(io)?;
-        file.flush().map_err(io)?;
-        file.get_ref().sync_all().map_err(io)?;
-        self.file = None;
-        std::fs::rename(&self.temp, &self.path).map_err(io)?;
-        self.finished = true;
-        Ok(())
-    }
-}
-
-impl Drop for WavWriter {
-    fn drop(&mut self) {
-        // Unfinished (an error happened): never leave a partial file behind.
-        if !self.finished {
-            self.file = None;
-            let _ = std::fs::remove_file(&self.temp);
-        }
+        let file = self.out.file()?;
+        let written = (|| {
+            if data_bytes % 2 == 1 {
+                file.write_all(&[0])?;
+            }
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(&header)
+        })();
+        written.map_err(|e| self.out.write_error(e))?;
+        self.out.commit()
     }
 }
 
