@@ -40,6 +40,7 @@ impl Default for MeterSnapshot {
                 max_momentary: silent,
                 max_short_term: silent,
                 true_peak_dbtp: silent,
+                reconstructed_peak_dbtp: silent,
                 sample_peak_dbfs: silent,
             },
             compressor_gr_db: 0.0,
@@ -50,7 +51,7 @@ impl Default for MeterSnapshot {
     }
 }
 
-const WORDS: usize = 13;
+const WORDS: usize = 14;
 
 impl MeterSnapshot {
     fn to_words(self) -> [u64; WORDS] {
@@ -69,6 +70,7 @@ impl MeterSnapshot {
             self.limiter_gr_db.to_bits(),
             self.compressor_detector_db.to_bits(),
             self.block,
+            r.reconstructed_peak_dbtp.to_bits(),
         ]
     }
 
@@ -84,6 +86,7 @@ impl MeterSnapshot {
                 max_momentary: f(5),
                 max_short_term: f(6),
                 true_peak_dbtp: f(7),
+                reconstructed_peak_dbtp: f(13),
                 sample_peak_dbfs: f(8),
             },
             compressor_gr_db: f(9),
@@ -247,10 +250,7 @@ impl Default for MeterValues {
                 slots(LOUDNESS_HISTORY_SECONDS, LOUDNESS_HISTORY_INTERVAL),
                 LOUDNESS_HISTORY_INTERVAL,
             ),
-            limiter_gr_history: History::new(
-                slots(GAIN_HISTORY_SECONDS, GAIN_HISTORY_INTERVAL),
-                GAIN_HISTORY_INTERVAL,
-            ),
+            limiter_gr_history: History::new(slots(GAIN_HISTORY_SECONDS, GAIN_HISTORY_INTERVAL), GAIN_HISTORY_INTERVAL),
             reset_requested: AtomicBool::new(false),
             paused: AtomicBool::new(false),
         }

@@ -10,9 +10,9 @@
 use super::EditorShared;
 use super::history_graph::{self, Columns};
 use super::meters::{OK, OVER, WARN};
-use keel_core::targets::{self, Normalization, PLATFORM_TARGETS, PlatformOutcome, PlatformTarget};
 use crate::meter_values::{LOUDNESS_HISTORY_INTERVAL, LOUDNESS_HISTORY_SECONDS};
 use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Vec2};
+use keel_core::targets::{self, Normalization, PLATFORM_TARGETS, PlatformOutcome, PlatformTarget};
 use std::sync::atomic::Ordering;
 
 /// Half-width of the green band around a single target, LU.
@@ -92,7 +92,9 @@ impl LoudnessState {
 
     /// The colour zone of a loudness against a target (see the module comment).
     pub fn zone(target: &PlatformTarget, lufs: f64) -> Zone {
-        let Some((low, high)) = Self::target_band(target) else { return Zone::Unknown };
+        let Some((low, high)) = Self::target_band(target) else {
+            return Zone::Unknown;
+        };
         if !lufs.is_finite() {
             return Zone::Unknown;
         }
@@ -276,6 +278,9 @@ pub fn show(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState)
         };
         row(ui, "Range", lra, "LU", None, white);
         row(ui, "True peak", lufs(r.true_peak_dbtp), "dBTP", None, tp_colour);
+        // The full-band reading: what a DAC's reconstruction makes of the samples (to 0.46 fs).
+        let dac_colour = if r.reconstructed_peak_dbtp > target.true_peak_ceiling_dbtp { OVER } else { white };
+        row(ui, "Reconstructed", lufs(r.reconstructed_peak_dbtp), "dBTP", None, dac_colour);
     });
     if !r.lra_stable && r.loudness_range.is_finite() {
         ui.label(
@@ -393,9 +398,8 @@ fn history(ui: &mut egui::Ui, shared: &EditorShared, state: &mut LoudnessState) 
     let rect = response.rect;
     let target = state.selected_target();
     painter.rect_filled(rect, 3.0, Color32::from_gray(22));
-    let y_of = |lufs: f64| {
-        rect.bottom() - rect.height() * super::meters::fraction(lufs, GRAPH_LOW_LUFS, GRAPH_HIGH_LUFS)
-    };
+    let y_of =
+        |lufs: f64| rect.bottom() - rect.height() * super::meters::fraction(lufs, GRAPH_LOW_LUFS, GRAPH_HIGH_LUFS);
     let band = |low: f64, high: f64, colour: Color32, strength: f32| {
         let (top, bottom) = (y_of(high), y_of(low));
         if bottom - top >= 0.5 {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod gui;
+pub mod limiter_signals;
 
 /// Runs `f` with allocation forbidden. In test builds (debug assertions on) the plugin framework
 /// installs an allocator that aborts the process when something allocates inside this scope, so

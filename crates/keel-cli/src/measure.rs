@@ -5,15 +5,15 @@ use super::error::{CliError, CliResult};
 use super::plot::{LoudnessTrace, write_plot};
 use super::progress::Progress;
 use super::source::AudioSource;
-use keel_core::dsp::denormals::FlushDenormals;
-use keel_core::dsp::true_peak::TruePeakTracker;
-use std::sync::mpsc;
-use keel_core::dsp::loudness::{ChannelLayout, LoudnessMeter, LoudnessReading};
-use keel_core::targets::{PLATFORM_TARGETS, PlatformOutcome, PlatformTarget, evaluate, find_target};
 use clap::Args;
+use keel_core::dsp::denormals::FlushDenormals;
+use keel_core::dsp::loudness::{ChannelLayout, LoudnessMeter, LoudnessReading};
+use keel_core::dsp::true_peak::{ChannelTruePeaks, TruePeaks};
+use keel_core::targets::{PLATFORM_TARGETS, PlatformOutcome, PlatformTarget, evaluate, find_target};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 /// Seconds between the momentary/short-term readings kept for the plot.
 const TRACE_HOP_SECONDS: f64 = 0.1;
@@ -78,7 +78,8 @@ pub struct Measurement {
 /// Measures planar audio already in memory (used by `master`).
 pub fn measure_buffers(channels: &[Vec<f32>], sample_rate: u32) -> CliResult<LoudnessReading> {
     let _flush = FlushDenormals::new();
-    let mut meter = LoudnessMeter::new(channels.len(), f64::from(sample_rate)).map_err(|e| CliError::input(e.to_string()))?;
+    let mut meter =
+        LoudnessMeter::new(channels.len(), f64::from(sample_rate)).map_err(|e| CliError::input(e.to_string()))?;
     let refs: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
     meter.process(&refs);
     Ok(meter.final_reading())
@@ -105,17 +106,17 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
     let (mut momentary_trace, mut short_term_trace) = (Vec::new(), Vec::new());
     let (to_peaks, blocks) = mpsc::sync_channel::<Vec<Vec<f32>>>(8);
     let (recycle, recycled) = mpsc::channel::<Vec<Vec<f32>>>();
-    let true_peak = std::thread::scope(|scope| -> CliResult<f32> {
+    let true_peaks = std::thread::scope(|scope| -> CliResult<TruePeaks> {
         let peaks = scope.spawn(move || {
             let _flush = FlushDenormals::new();
-            let mut trackers: Vec<TruePeakTracker> = (0..channels).map(|_| TruePeakTracker::new(rate)).collect();
+            let mut trackers: Vec<ChannelTruePeaks> = (0..channels).map(|_| ChannelTruePeaks::new(rate)).collect();
             for block in blocks {
                 for (tracker, samples) in trackers.iter_mut().zip(&block) {
                     tracker.process(samples);
                 }
                 let _ = recycle.send(block);
             }
-            trackers.iter().map(TruePeakTracker::peak_with_tail).fold(0.0f32, f32::max)
+            trackers.iter().map(ChannelTruePeaks::peaks_with_tail).fold(TruePeaks::default(), TruePeaks::max)
         });
         let read = (|| -> CliResult<()> {
             loop {
@@ -137,7 +138,8 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
             }
         })();
         drop(to_peaks);
-        let true_peak = peaks.join().map_err(|_| CliError::input(format!("{}: the true-peak thread failed", path.display())))?;
+        let true_peak =
+            peaks.join().map_err(|_| CliError::input(format!("{}: the true-peak thread failed", path.display())))?;
         read.map(|()| true_peak)
     })?;
     Ok(Measurement {
@@ -147,7 +149,7 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
         frames: reader.frames_read(),
         codec: info.codec,
         lossy: info.lossy,
-        reading: meter.final_reading_with_true_peak(true_peak),
+        reading: meter.final_reading_with_true_peaks(true_peaks),
         momentary_trace,
         short_term_trace,
     })
@@ -179,6 +181,7 @@ pub fn reading_json(r: &LoudnessReading) -> Value {
         "max_momentary_lufs": finite(r.max_momentary),
         "max_short_term_lufs": finite(r.max_short_term),
         "true_peak_dbtp": finite(r.true_peak_dbtp),
+        "reconstructed_peak_dbtp": finite(r.reconstructed_peak_dbtp),
         "sample_peak_dbfs": finite(r.sample_peak_dbfs),
     })
 }
@@ -209,7 +212,13 @@ fn level(x: f64, unit: &str) -> String {
 
 fn print_text(m: &Measurement, targets: &[&PlatformTarget]) {
     let r = &m.reading;
-    let source = if m.lossy { format!(", {} (lossy: measured as decoded)", m.codec) } else if m.codec == "PCM" { String::new() } else { format!(", {}", m.codec) };
+    let source = if m.lossy {
+        format!(", {} (lossy: measured as decoded)", m.codec)
+    } else if m.codec == "PCM" {
+        String::new()
+    } else {
+        format!(", {}", m.codec)
+    };
     println!(
         "{} ({} ch, {} Hz, {:.2} s{source})",
         m.file.display(),
@@ -221,7 +230,8 @@ fn print_text(m: &Measurement, targets: &[&PlatformTarget]) {
     println!("  loudness range  {}", level(r.loudness_range, "LU"));
     println!("  max momentary   {}", level(r.max_momentary, "LUFS"));
     println!("  max short-term  {}", level(r.max_short_term, "LUFS"));
-    println!("  true peak       {}", level(r.true_peak_dbtp, "dBTP"));
+    println!("  true peak       {}   (BS.1770, 4x)", level(r.true_peak_dbtp, "dBTP"));
+    println!("  reconstructed   {}   (full band, as a DAC reconstructs it)", level(r.reconstructed_peak_dbtp, "dBTP"));
     println!("  sample peak     {}", level(r.sample_peak_dbfs, "dBFS"));
     for t in targets {
         let o = evaluate(t, r.integrated, r.true_peak_dbtp);
@@ -278,6 +288,8 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
                         short_term: &m.short_term_trace,
                         integrated: Some(m.reading.integrated),
                         targets: &lines,
+                        peaks: Some((m.reading.true_peak_dbtp, m.reading.reconstructed_peak_dbtp))
+                            .filter(|(tp, rc)| tp.is_finite() && rc.is_finite()),
                     };
                     write_plot(&plot_path(base, &m.file, many), &trace)?;
                 }
@@ -310,6 +322,9 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
     if failures.is_empty() {
         Ok(())
     } else {
-        Err(CliError::several(format!("{} of {} files could not be measured", failures.len(), args.files.len()), &failures))
+        Err(CliError::several(
+            format!("{} of {} files could not be measured", failures.len(), args.files.len()),
+            &failures,
+        ))
     }
 }

@@ -1,10 +1,10 @@
 //! `--plot`: momentary and short-term loudness over time with the target line, as PNG or SVG.
 
-use super::pending_file::PendingFile;
-use std::io::Write;
 use super::error::{CliError, CliResult};
+use super::pending_file::PendingFile;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use std::io::Write;
 use std::path::Path;
 use std::sync::Once;
 
@@ -24,13 +24,16 @@ pub struct LoudnessTrace<'a> {
     pub integrated: Option<f64>,
     /// (label, LUFS) lines, e.g. ("spotify", -14).
     pub targets: &'a [(String, f64)],
+    /// (BS.1770 true peak, full-band reconstructed peak) in dBTP, shown in the legend.
+    pub peaks: Option<(f64, f64)>,
 }
 
 fn register_font() -> CliResult<()> {
     static ONCE: Once = Once::new();
     let mut failed = false;
     ONCE.call_once(|| {
-        failed = plotters::style::register_font("sans-serif", FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT).is_err();
+        failed = plotters::style::register_font("sans-serif", FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT)
+            .is_err();
     });
     if failed { Err(CliError::input("plot: the built-in font could not be loaded")) } else { Ok(()) }
 }
@@ -50,7 +53,9 @@ pub fn write_plot(path: &Path, trace: &LoudnessTrace) -> CliResult<()> {
             draw(BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)), trace)?;
             encode_png(&pixels)?
         }
-        _ => return Err(CliError::input(format!("{}: --plot needs a .png or .svg file name", path.display()))),
+        _ => {
+            return Err(CliError::input(format!("{}: --plot needs a .png or .svg file name", path.display())));
+        }
     };
     let mut out = PendingFile::create(path)?;
     let written = out.file()?.write_all(&bytes);
@@ -136,12 +141,28 @@ fn draw<B: DrawingBackend>(backend: B, trace: &LoudnessTrace) -> CliResult<()> {
             .label(format!("integrated {integrated:.1} LUFS"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
     }
+    if let Some((true_peak, reconstructed)) = trace.peaks {
+        // Legend-only entries: the peaks are single numbers, not curves.
+        let entries = [
+            (format!("true peak {true_peak:.2} dBTP (BS.1770)"), RGBColor(200, 60, 60)),
+            (format!("reconstructed peak {reconstructed:.2} dBTP (full band)"), RGBColor(150, 40, 150)),
+        ];
+        for (label, colour) in entries {
+            chart
+                .draw_series(LineSeries::new(Vec::<(f64, f64)>::new(), colour.stroke_width(2)))
+                .map_err(|e| fail(&e))?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+        }
+    }
     for (label, level) in trace.targets {
         let colour = RGBColor(200, 30, 30);
         let line = DashedLineSeries::new(vec![(0.0, *level), (duration, *level)], 8, 5, colour.stroke_width(2));
-        chart.draw_series(line).map_err(|e| fail(&e))?.label(format!("{label} target {level:.0} LUFS")).legend(
-            move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)),
-        );
+        chart
+            .draw_series(line)
+            .map_err(|e| fail(&e))?
+            .label(format!("{label} target {level:.0} LUFS"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
     }
     chart
         .configure_series_labels()
@@ -160,8 +181,10 @@ mod tests {
     use super::*;
 
     fn trace_values() -> (Vec<f64>, Vec<f64>) {
-        let momentary = (0..300).map(|i| if i < 20 { f64::NEG_INFINITY } else { -20.0 + 6.0 * (i as f64 * 0.1).sin() }).collect();
-        let short_term = (0..300).map(|i| if i < 30 { f64::NEG_INFINITY } else { -20.0 + 2.0 * (i as f64 * 0.03).sin() }).collect();
+        let momentary =
+            (0..300).map(|i| if i < 20 { f64::NEG_INFINITY } else { -20.0 + 6.0 * (i as f64 * 0.1).sin() }).collect();
+        let short_term =
+            (0..300).map(|i| if i < 30 { f64::NEG_INFINITY } else { -20.0 + 2.0 * (i as f64 * 0.03).sin() }).collect();
         (momentary, short_term)
     }
 
@@ -175,6 +198,7 @@ mod tests {
             momentary: &momentary,
             short_term: &short_term,
             integrated: Some(-20.3),
+            peaks: Some((-1.2, -0.9)),
             targets: &targets,
         };
         let dir = std::env::temp_dir();

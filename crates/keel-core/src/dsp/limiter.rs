@@ -31,11 +31,11 @@
 pub mod detector;
 pub mod envelope;
 
-use crate::dsp::compressor::{all_finite, clamp_or};
-use crate::dsp::ramp::LinearRamp;
 use crate::dsp::compressor::sidechain::{DetectorFilter, butterworth};
+use crate::dsp::compressor::{all_finite, clamp_or};
 use crate::dsp::delay::DelayLine;
-use crate::dsp::true_peak::ReconstructorDesign;
+use crate::dsp::ramp::LinearRamp;
+use crate::dsp::true_peak::WINDOW;
 use detector::UnionDetector;
 use envelope::{GainEnvelope, ReleaseCoefs};
 use std::ops::RangeInclusive;
@@ -52,9 +52,10 @@ pub const DETECTION_MARGIN_DB: f32 = 0.001;
 pub const RAMP_SECONDS: f64 = 0.02;
 /// Length of the gain ramp into a peak, where the lookahead budget allows.
 pub const ATTACK_SECONDS: f64 = 0.001;
-/// Latency never exceeds this at 32 kHz and above.
-pub const MAX_LOOKAHEAD_SECONDS: f64 = 0.002;
-/// Shortest attack ramp, used only below 32 kHz where the interpolator alone fills the budget.
+/// Latency never exceeds this at 22.05 kHz and above (3.3 ms at 44.1 kHz, 3.1 ms at 48 kHz).
+pub const MAX_LOOKAHEAD_SECONDS: f64 = 0.005;
+/// Shortest attack ramp, used only below 32 kHz where the reconstruction's window alone nearly
+/// fills the budget.
 const MIN_ATTACK_SAMPLES: usize = 8;
 /// Corner of the bass detector (2nd-order Butterworth low-pass).
 pub const BASS_CORNER_HZ: f64 = 500.0;
@@ -119,7 +120,7 @@ pub struct Geometry {
 
 impl Geometry {
     pub fn for_sample_rate(sample_rate: f64) -> Self {
-        let taps = ReconstructorDesign::for_sample_rate(sample_rate).taps_per_phase;
+        let taps = WINDOW;
         let budget = (MAX_LOOKAHEAD_SECONDS * sample_rate).floor() as usize;
         let attack = ((ATTACK_SECONDS * sample_rate).round() as usize)
             .min((budget + 2).saturating_sub(taps))
@@ -374,7 +375,7 @@ impl Limiter {
                 let history = &history[..kept + n];
                 let max_abs = crate::dsp::level::peak(history);
                 if f64::from(max_abs) * f64::from(self.detector.bound_gain()) > lowest_ceiling {
-                    self.detector.detect(history, &mut peak[..n]);
+                    self.detector.detect(history, &mut peak[..n], lowest_ceiling);
                 }
             }
         }

@@ -24,7 +24,7 @@ pub mod windows;
 
 use super::k_weighting::KWeighting;
 use super::level::amplitude_to_db;
-use super::true_peak::TruePeakTracker;
+use super::true_peak::{ChannelTruePeaks, TruePeaks};
 use gating::{GatingHistogram, energy_to_lufs};
 use range::RangeHistogram;
 use windows::{MOMENTARY_SUB_BLOCKS, SHORT_TERM_SUB_BLOCKS, SubBlockWindows};
@@ -51,7 +51,11 @@ pub struct UnsupportedChannels(pub usize);
 
 impl std::fmt::Display for UnsupportedChannels {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} channels: the loudness meter measures 1, 2, 5 or 6 channels (L R C [LFE] Ls Rs)", self.0)
+        write!(
+            f,
+            "{} channels: the loudness meter measures 1, 2, 5 or 6 channels (L R C [LFE] Ls Rs)",
+            self.0
+        )
     }
 }
 
@@ -100,7 +104,12 @@ pub struct LoudnessReading {
     pub lra_stable: bool,
     pub max_momentary: f64,
     pub max_short_term: f64,
+    /// BS.1770 true peak (Annex 2 4x, floored by the sample peak): what platforms and the
+    /// target table use.
     pub true_peak_dbtp: f64,
+    /// Full-band reconstructed peak (a DAC's view, `true_peak::Reconstructor`), floored by the
+    /// sample peak.
+    pub reconstructed_peak_dbtp: f64,
     pub sample_peak_dbfs: f64,
 }
 
@@ -216,7 +225,7 @@ pub struct LoudnessMeter {
     windows: SubBlockWindows,
     gating: GatingHistogram,
     range: RangeHistogram,
-    true_peaks: Box<[TruePeakTracker]>,
+    true_peaks: Box<[ChannelTruePeaks]>,
     true_peak_enabled: bool,
     sample_peaks: Box<[f32]>,
     paused: bool,
@@ -238,8 +247,13 @@ impl LoudnessMeter {
 
     /// As [`Self::new`]; with `true_peak` false the true-peak interpolators never run and every
     /// true-peak value reads negative infinity (sample peaks are still measured).
-    pub fn with_true_peak(channels: usize, sample_rate: f64, true_peak: bool) -> Result<Self, UnsupportedChannels> {
-        let layout = ChannelLayout::from_channel_count(channels).ok_or(UnsupportedChannels(channels))?;
+    pub fn with_true_peak(
+        channels: usize,
+        sample_rate: f64,
+        true_peak: bool,
+    ) -> Result<Self, UnsupportedChannels> {
+        let layout =
+            ChannelLayout::from_channel_count(channels).ok_or(UnsupportedChannels(channels))?;
         Ok(Self::with_layout(layout, sample_rate, true_peak))
     }
 
@@ -256,7 +270,7 @@ impl LoudnessMeter {
             gating: GatingHistogram::new(),
             range: RangeHistogram::new(),
             true_peaks: (0..channels)
-                .map(|_| TruePeakTracker::new(sample_rate))
+                .map(|_| ChannelTruePeaks::new(sample_rate))
                 .collect(),
             true_peak_enabled: true_peak,
             sample_peaks: vec![0.0; channels].into_boxed_slice(),
@@ -294,7 +308,7 @@ impl LoudnessMeter {
 
     /// Samples by which the live true-peak reading trails the input.
     pub fn true_peak_latency(&self) -> usize {
-        self.true_peaks[0].reconstructor().latency()
+        self.true_peaks[0].latency()
     }
 
     /// Clears every reading, window, histogram, filter and peak; the pause state is kept.
@@ -304,7 +318,7 @@ impl LoudnessMeter {
         self.sub_block_remaining = self.windows.current_length();
         self.gating.reset();
         self.range.reset();
-        self.true_peaks.iter_mut().for_each(TruePeakTracker::reset);
+        self.true_peaks.iter_mut().for_each(ChannelTruePeaks::reset);
         self.sample_peaks.fill(0.0);
         self.frames_measured = 0;
         self.momentary = f64::NEG_INFINITY;
@@ -329,7 +343,11 @@ impl LoudnessMeter {
     /// including 0). Non-finite samples count as silence. A block with another channel count
     /// than the meter's is a caller's mistake: it is skipped (and trips a debug assertion).
     pub fn process(&mut self, channels: &[&[f32]]) {
-        debug_assert_eq!(channels.len(), self.channels(), "loudness meter: wrong channel count");
+        debug_assert_eq!(
+            channels.len(),
+            self.channels(),
+            "loudness meter: wrong channel count"
+        );
         if self.paused || channels.len() != self.channels() {
             return;
         }
@@ -383,44 +401,49 @@ impl LoudnessMeter {
         }
     }
 
-    /// The current values. The true peak covers the input up to [`Self::true_peak_latency`]
+    /// The current values. The true peaks cover the input up to [`Self::true_peak_latency`]
     /// samples ago, floored by the sample peak of everything measured.
     pub fn reading(&self) -> LoudnessReading {
-        let true_peak = self
+        let peaks = self
             .true_peaks
             .iter()
-            .map(TruePeakTracker::peak)
-            .fold(0.0f32, f32::max);
-        self.reading_with_true_peak(true_peak)
+            .map(ChannelTruePeaks::peaks)
+            .fold(TruePeaks::default(), TruePeaks::max);
+        self.reading_with_true_peaks(peaks)
     }
 
-    /// [`Self::reading`] with the true peak also covering the last samples and the ringing after
-    /// them, as if silence followed: the value for a finished file. Does not change the state.
+    /// [`Self::reading`] with the true peaks also covering the last samples and the ringing
+    /// after them, as if silence followed: the values for a finished file. Does not change the
+    /// state.
     pub fn final_reading(&self) -> LoudnessReading {
-        let true_peak = self
-            .true_peaks
-            .iter()
-            .map(TruePeakTracker::peak_with_tail)
-            .fold(0.0f32, f32::max);
-        self.reading_with_true_peak(true_peak)
+        self.final_reading_with_true_peaks(
+            self.true_peaks
+                .iter()
+                .map(ChannelTruePeaks::peaks_with_tail)
+                .fold(TruePeaks::default(), TruePeaks::max),
+        )
     }
 
-    /// [`Self::final_reading`] with the true peak tracked elsewhere (on another thread, say, by
-    /// a [`TruePeakTracker`] per channel fed the same samples): the linear maximum of their
-    /// `peak_with_tail`, floored by the sample peak as always.
-    pub fn final_reading_with_true_peak(&self, true_peak: f32) -> LoudnessReading {
+    /// [`Self::final_reading`] with the true peaks tracked elsewhere (on another thread, say, by
+    /// a [`ChannelTruePeaks`] per channel fed the same samples): the maximum of their
+    /// `peaks_with_tail`, floored by the sample peak as always.
+    pub fn final_reading_with_true_peaks(&self, peaks: TruePeaks) -> LoudnessReading {
+        let sample_peak = crate::dsp::level::peak(&self.sample_peaks);
         LoudnessReading {
-            true_peak_dbtp: amplitude_to_db(true_peak.max(crate::dsp::level::peak(&self.sample_peaks))),
-            ..self.reading_with_true_peak(true_peak)
+            true_peak_dbtp: amplitude_to_db(peaks.bs1770.max(sample_peak)),
+            reconstructed_peak_dbtp: amplitude_to_db(peaks.reconstructed.max(sample_peak)),
+            ..self.reading_with_true_peaks(peaks)
         }
     }
 
-    fn reading_with_true_peak(&self, true_peak: f32) -> LoudnessReading {
+    fn reading_with_true_peaks(&self, peaks: TruePeaks) -> LoudnessReading {
         let sample_peak = crate::dsp::level::peak(&self.sample_peaks);
-        let true_peak_dbtp = if self.true_peak_enabled {
-            amplitude_to_db(true_peak.max(sample_peak))
-        } else {
-            f64::NEG_INFINITY
+        let floored = |peak: f32| {
+            if self.true_peak_enabled {
+                amplitude_to_db(peak.max(sample_peak))
+            } else {
+                f64::NEG_INFINITY
+            }
         };
         LoudnessReading {
             momentary: self.momentary,
@@ -430,7 +453,8 @@ impl LoudnessMeter {
             lra_stable: self.frames_measured as f64 >= LRA_STABLE_SECONDS * self.sample_rate,
             max_momentary: self.max_momentary,
             max_short_term: self.max_short_term,
-            true_peak_dbtp,
+            true_peak_dbtp: floored(peaks.bs1770),
+            reconstructed_peak_dbtp: floored(peaks.reconstructed),
             sample_peak_dbfs: amplitude_to_db(sample_peak),
         }
     }
@@ -442,7 +466,8 @@ impl LoudnessMeter {
         }
         amplitude_to_db(
             self.true_peaks[channel]
-                .peak()
+                .peaks()
+                .bs1770
                 .max(self.sample_peaks[channel]),
         )
     }
@@ -454,7 +479,8 @@ impl LoudnessMeter {
         }
         amplitude_to_db(
             self.true_peaks[channel]
-                .peak_with_tail()
+                .peaks_with_tail()
+                .bs1770
                 .max(self.sample_peaks[channel]),
         )
     }
@@ -469,4 +495,3 @@ impl LoudnessMeter {
         self.gating.relative_gate()
     }
 }
-

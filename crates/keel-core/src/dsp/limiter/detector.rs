@@ -1,30 +1,36 @@
 //! The limiter's detector: for every sample interval, the largest |value| that either true-peak
-//! meter in `true_peak` can read there, from one shared window.
+//! reading in `true_peak` can take there (the BS.1770 Annex 2 filter and the full-band
+//! reconstruction), from one shared window.
 //!
-//! It evaluates the reconstructor's own coefficients and the BS.1770 Annex 2 table with the
-//! meters' kernel (`true_peak::kernel`), so it reads bit-identical values: whatever a meter will
-//! see in the limiter's input, the limiter has seen. The meters run one window per sample; here
-//! several consecutive windows are in flight at once (same per-lane arithmetic), which keeps the
-//! pipelines busy.
+//! It runs the meters' coefficients through the meters' kernel (`true_peak::kernel`), so it reads
+//! bit-identical values: whatever a meter will see in the limiter's input, the limiter has seen.
+//! The half-band runs once per sample for a whole block (`kernel::two_x_block`, shared with the
+//! meter's tracker); the rest only where a bound says an interval could need gain.
 
 use crate::dsp::cpu::{self, SimdLevel};
 use crate::dsp::true_peak::bs1770::{self, BS1770_FACTOR as BS_PHASES, BS1770_TAPS_PER_PHASE as BS_TAPS};
-use crate::dsp::true_peak::design::{ReconstructorDesign, max_phase_l1};
-use crate::dsp::true_peak::kernel::{max_abs, phases_for_group};
+use crate::dsp::true_peak::design::{HALF_BAND_TAPS, ReconstructorDesign, TWO_X, WINDOW, max_phase_l1};
+use crate::dsp::true_peak::kernel::{
+    BLOCK, BLOCK_TWO_X, fine_phases_rows, max_abs, phases_for_group, twelve_sample_peaks, two_x_block,
+    two_x_window_peaks,
+};
 
 #[derive(Clone, Debug)]
 pub struct UnionDetector {
-    taps: usize,
-    factor: usize,
-    /// Reconstructor coefficients, tap-major with phases as lanes (`coefficients()` layout).
-    reconstructor: Box<[f32]>,
+    fine_factor: usize,
+    half_band: [f32; HALF_BAND_TAPS],
+    /// Second stage of the reconstruction, tap-major with phases as lanes.
+    fine: Box<[f32]>,
     /// Annex 2 coefficients, tap-major with the 4 phases as lanes, taps reversed to window order.
     bs1770: [f32; BS_TAPS * BS_PHASES],
-    /// Where the 12-tap BS.1770 window starts inside the reconstructor's window, so both cover
+    /// Where the 12-tap BS.1770 window starts inside the reconstruction's window, so both cover
     /// the same interval.
     bs1770_offset: usize,
-    /// No value either filter produces exceeds this times the largest |x| in its window
-    /// (largest per-phase coefficient l1 norm, plus room for f32 rounding).
+    /// No second-stage value exceeds this times the largest |y| in its 2x window, no Annex 2
+    /// value this times the largest |x| in its window (plus room for f32 rounding).
+    fine_l1: f32,
+    bs1770_l1: f32,
+    /// Either filter's output is at most this times the largest |x| in the whole window.
     bound_gain: f32,
     /// What a steady low tone of amplitude 1 reads: the Annex 2 phases 0 and 3 have a DC gain of
     /// 1.00159 (+0.0138 dB), the reconstruction is normalised to 1.
@@ -35,34 +41,37 @@ pub struct UnionDetector {
 impl UnionDetector {
     pub fn new(sample_rate: f64) -> Self {
         let design = ReconstructorDesign::for_sample_rate(sample_rate);
-        let (taps, factor) = (design.taps_per_phase, design.factor);
-        assert!(taps / 2 >= BS_TAPS / 2 && taps % 2 == 0, "reconstructor window must contain the BS.1770 window");
-        let reconstructor = design.coefficients().into_boxed_slice();
+        let fine = design.fine_coefficients().into_boxed_slice();
         let bs1770 = bs1770::window_coefficients();
-        let bound_gain =
-            (max_phase_l1(&reconstructor, factor).max(max_phase_l1(&bs1770, BS_PHASES)) * (1.0 + 1e-5)) as f32;
-        let low_frequency_gain = bs1770::low_frequency_gain();
+        let composite = design.composite_coefficients();
+        let factor = design.factor();
+        let composite_l1 =
+            (0..factor).map(|k| (0..WINDOW).map(|w| composite[w * factor + k].abs()).sum::<f64>()).fold(0.0, f64::max);
+        let margin = 1.0 + 1e-5;
+        let bs1770_l1 = max_phase_l1(&bs1770, BS_PHASES);
         Self {
-            taps,
-            factor,
-            reconstructor,
+            fine_factor: design.fine_factor,
+            half_band: design.half_band_coefficients(),
+            fine_l1: (max_phase_l1(&fine, design.fine_factor) * margin) as f32,
+            fine,
             bs1770,
-            // The Reconstructor's interval m is read from x[m - taps/2 ..= m + taps/2 - 1]; the
-            // Annex 2 interval (m-1, m) from x[m-6 ..= m+5].
-            bs1770_offset: taps / 2 - BS_TAPS / 2,
-            bound_gain,
-            low_frequency_gain,
+            // The reconstruction's interval m is read from x[m - WINDOW/2 ..= m + WINDOW/2 - 1];
+            // the Annex 2 interval (m-1, m) from x[m-6 ..= m+5].
+            bs1770_offset: WINDOW / 2 - BS_TAPS / 2,
+            bs1770_l1: (bs1770_l1 * margin) as f32,
+            bound_gain: (composite_l1.max(bs1770_l1) * margin) as f32,
+            low_frequency_gain: bs1770::low_frequency_gain(),
             level: cpu::level(),
         }
     }
 
     /// Window length; the interval a value covers ends `taps/2 - 1` samples before the newest.
     pub fn taps(&self) -> usize {
-        self.taps
+        WINDOW
     }
 
     pub fn oversampling(&self) -> usize {
-        self.factor
+        2 * self.fine_factor
     }
 
     /// See the field doc: `detect` never returns more than this times the window's max |x|.
@@ -77,63 +86,70 @@ impl UnionDetector {
 
     /// `history` is `taps - 1` samples followed by `out.len()` new ones. `out[i]` is the largest
     /// |interpolated value| (samples included) of both filters over the interval `(m-1, m]`,
-    /// `m` = new sample `i` minus `taps/2 - 1`.
-    pub fn detect(&self, history: &[f32], out: &mut [f32]) {
-        debug_assert_eq!(history.len(), self.taps - 1 + out.len());
-        let frames = out.len().min(history.len().saturating_sub(self.taps - 1));
-        let out = &mut out[..frames];
-        macro_rules! run {
-            ($lanes:literal) => {
-                match self.level {
-                    // SAFETY: `level` comes from `cpu::level`, which reports AVX2 and up only on
-                    // a CPU that has them.
-                    #[cfg(target_arch = "x86_64")]
-                    SimdLevel::Avx2 | SimdLevel::Avx512 => unsafe { kernel_avx2::<$lanes>(self, history, out) },
-                    _ => kernel::<$lanes, 2>(self, history, out),
-                }
-            };
-        }
-        match self.factor {
-            16 => run!(16),
-            8 => run!(8),
-            4 => run!(4),
-            _ => run!(2),
+    /// `m` = new sample `i` minus `taps/2 - 1`; or 0 where a bound proves it is at most
+    /// `threshold` (the caller needs nothing there).
+    pub fn detect(&self, history: &[f32], out: &mut [f32], threshold: f64) {
+        debug_assert_eq!(history.len(), WINDOW - 1 + out.len());
+        let frames = out.len().min(history.len().saturating_sub(WINDOW - 1));
+        for (p, piece) in out[..frames].chunks_mut(BLOCK).enumerate() {
+            let history = &history[p * BLOCK..p * BLOCK + WINDOW - 1 + piece.len()];
+            macro_rules! run {
+                ($lanes:literal) => {
+                    match self.level {
+                        // SAFETY: `level` comes from `cpu::level`, which reports AVX2 and up
+                        // only on a CPU that has them.
+                        #[cfg(target_arch = "x86_64")]
+                        SimdLevel::Avx2 | SimdLevel::Avx512 => unsafe {
+                            kernel_avx2::<$lanes>(self, history, piece, threshold)
+                        },
+                        _ => kernel::<$lanes>(self, history, piece, threshold),
+                    }
+                };
+            }
+            match self.fine_factor {
+                16 => run!(16),
+                8 => run!(8),
+                _ => run!(4),
+            }
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn kernel_avx2<const L: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32]) {
-    kernel::<L, 2>(d, history, out);
+fn kernel_avx2<const LB: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32], threshold: f64) {
+    kernel::<LB>(d, history, out, threshold);
 }
 
-/// `S` samples per pass, each with its own accumulators: independent add chains keep the
-/// pipelines busy.
+/// Up to `BLOCK` intervals: the 2x stream for all of them at once (the half-band is shared by
+/// neighbouring intervals), the bounds of each filter per interval, and each filter only where
+/// its bound exceeds `threshold`. A filter left out is provably at or under `threshold`, so the
+/// value is still exact wherever it exceeds `threshold`.
 #[inline(always)]
-fn kernel<const L: usize, const S: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32]) {
-    let (rows, _) = d.reconstructor.as_chunks::<L>();
-    let rows = &rows[..d.taps];
+fn kernel<const LB: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32], threshold: f64) {
+    let n = out.len();
+    let mut y = [0.0f32; BLOCK_TWO_X];
+    two_x_block(&d.half_band, history, n, &mut y);
+    let mut fine_peaks = [0.0f32; BLOCK];
+    two_x_window_peaks(&y, n, &mut fine_peaks);
+    let mut bs_peaks = [0.0f32; BLOCK];
+    twelve_sample_peaks(&history[d.bs1770_offset..], n, &mut bs_peaks);
+    let (fine_rows, _) = d.fine.as_chunks::<LB>();
     let (bs_rows, _) = d.bs1770.as_chunks::<BS_PHASES>();
-    let (groups, rest) = out.as_chunks_mut::<S>();
-    for (g, group) in groups.iter_mut().enumerate() {
-        let i = g * S;
-        let window = &history[i..i + d.taps + S - 1];
-        let acc = phases_for_group::<L, S>(rows, window);
-        let bs_acc = phases_for_group::<BS_PHASES, S>(bs_rows, &window[d.bs1770_offset..]);
-        for s in 0..S {
-            let (a, b) = (max_abs(&acc[s]), max_abs(&bs_acc[s]));
-            group[s] = if b > a { b } else { a };
+    for (i, value) in out.iter_mut().enumerate() {
+        let mut peak = 0.0f32;
+        if f64::from(d.fine_l1 * fine_peaks[i]) > threshold {
+            let [early, late] = fine_phases_rows::<LB>(fine_rows, &y[2 * i..2 * i + TWO_X]);
+            let (a, b) = (max_abs(&early), max_abs(&late));
+            peak = if b > a { b } else { a };
         }
-    }
-    let done = groups.len() * S;
-    for (j, value) in rest.iter_mut().enumerate() {
-        let i = done + j;
-        let window = &history[i..i + d.taps];
-        let [acc] = phases_for_group::<L, 1>(rows, window);
-        let [bs_acc] = phases_for_group::<BS_PHASES, 1>(bs_rows, &window[d.bs1770_offset..]);
-        let (a, b) = (max_abs(&acc), max_abs(&bs_acc));
-        *value = if b > a { b } else { a };
+        if f64::from(d.bs1770_l1 * bs_peaks[i]) > threshold {
+            let bs_window = &history[i + d.bs1770_offset..i + d.bs1770_offset + BS_TAPS];
+            let [bs] = phases_for_group::<BS_PHASES, 1>(bs_rows, bs_window);
+            let c = max_abs(&bs);
+            peak = if c > peak { c } else { peak };
+        }
+        *value = if f64::from(peak) > threshold { peak } else { 0.0 };
     }
 }
 
@@ -155,8 +171,15 @@ mod tests {
             history.extend_from_slice(&signal);
             let mut union = vec![0.0f32; signal.len()];
             for (start, chunk) in union.chunks_mut(37).enumerate().map(|(c, ch)| (c * 37, ch)) {
-                detector.detect(&history[start..start + taps - 1 + chunk.len()], chunk);
+                detector.detect(&history[start..start + taps - 1 + chunk.len()], chunk, 0.0);
             }
+            // With a threshold, values proven under it read 0 and the others are unchanged.
+            let mut skipped = vec![0.0f32; signal.len()];
+            detector.detect(&history, &mut skipped, 1.5);
+            for (u, s) in union.iter().zip(&skipped) {
+                assert!(*s == *u || (*s == 0.0 && *u <= 1.5));
+            }
+            assert!(skipped.iter().any(|&s| s == 0.0) && skipped.iter().any(|&s| s > 1.5));
             let mut reconstructor = Reconstructor::new(fs);
             let mut bs1770 = Bs1770Interpolator::new(fs);
             let rc: Vec<f32> = signal.iter().map(|&x| reconstructor.push(x)).collect();

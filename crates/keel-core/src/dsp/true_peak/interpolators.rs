@@ -2,11 +2,10 @@
 //! in a [`DelayLine`] and evaluates it with the shared [`kernel`].
 
 use super::bs1770::{self, BS1770_FACTOR, BS1770_TAPS_PER_PHASE};
-use super::design::{CENTRAL_SLOTS, MAX_TAPS_PER_PHASE, ReconstructorDesign, RingBound, max_phase_l1};
+use super::design::{HALF_BAND_OUTPUTS, HALF_BAND_TAPS, ReconstructorDesign, TWO_X, WINDOW, two_x_window};
 use super::kernel;
 use crate::dsp::cpu::{self, SimdLevel};
 use crate::dsp::delay::DelayLine;
-use crate::dsp::level::peak;
 
 /// Non-finite input would poison the window for `taps` samples; treat it as silence instead.
 #[inline(always)]
@@ -68,12 +67,31 @@ impl Bs1770Interpolator {
         (2 * phase + 1) as f64 / 8.0 - 1.0
     }
 
+    /// Appends a sample to the window without interpolating (for callers that skip).
+    #[inline(always)]
+    pub fn write(&mut self, x: f32) {
+        self.delay.write(sanitize(x));
+    }
+
     /// Pushes one sample and returns the largest `|value|` of the four phases (see the type docs
     /// for which positions they are).
     #[inline]
     pub fn push(&mut self, x: f32) -> f32 {
         self.delay.write(sanitize(x));
         kernel::window_peak(self.level, BS1770_FACTOR, &self.coefs, self.delay.window())
+    }
+
+    /// Largest `|value|` the filter would still produce if only zeros followed (the ringing
+    /// after the last input). Does not change the state.
+    pub fn tail_max(&self) -> f32 {
+        let mut scratch = [0.0f32; 2 * BS1770_TAPS_PER_PHASE];
+        scratch[..BS1770_TAPS_PER_PHASE].copy_from_slice(self.delay.window());
+        (1..=BS1770_TAPS_PER_PHASE)
+            .map(|shift| {
+                let window = &scratch[shift..shift + BS1770_TAPS_PER_PHASE];
+                kernel::window_peak(self.level, BS1770_FACTOR, &self.coefs, window)
+            })
+            .fold(0.0f32, f32::max)
     }
 
     /// Pushes one sample and writes the four phases, earliest first, to `out[..4]`; returns 4.
@@ -86,50 +104,48 @@ impl Bs1770Interpolator {
     }
 }
 
-/// Accurate true-peak interpolator for one channel, streaming (see [`ReconstructorDesign`]).
+/// Full-band reconstruction of one channel, streaming (see [`ReconstructorDesign`]).
 ///
-/// Timing: after pushing input sample `x[n]`, the `L` phases are the band-limited
-/// reconstruction at positions `m - 1 + k/L`, `k = 1..=L`, where `m = n - latency` and
-/// `latency = taps_per_phase/2 - 1`. They cover the half-open interval `(m-1, m]`; the last phase
-/// is `x[m]` itself, so the running maximum of [`Self::push`] includes the sample peak. Values
-/// within +-1/2 sample of sample `m` are phases `k >= L/2` of the push that delivers `m` and
-/// phases `k <= L/2` of the next push.
+/// Timing: after pushing input sample `x[n]`, the `L` phases are the reconstruction at
+/// positions `m - 1 + k/L`, `k = 1..=L`, where `m = n - latency` and `latency = WINDOW/2 - 1`.
+/// They cover the half-open interval `(m-1, m]`; the last phase is `x[m]` itself, so the
+/// running maximum of [`Self::push`] includes the sample peak. Values within +-1/2 sample of
+/// sample `m` are phases `k >= L/2` of the push that delivers `m` and phases `k <= L/2` of the
+/// next push.
 #[derive(Clone, Debug)]
 pub struct Reconstructor {
     design: ReconstructorDesign,
     sample_rate: f64,
-    coefs: Box<[f32]>,
+    half_band: [f32; HALF_BAND_TAPS],
+    fine: Box<[f32]>,
+    composite_f64: Box<[f64]>,
     l1_norm: f64,
     delay: DelayLine,
+    /// Half-band outputs of the current window; the first `half_valid` are up to date (each
+    /// write shifts them one place, so consecutive intervals compute one new output each).
+    half: [f32; HALF_BAND_OUTPUTS],
+    half_valid: usize,
     level: SimdLevel,
 }
 
 impl Reconstructor {
     pub fn new(sample_rate: f64) -> Self {
-        Self::with_design(
-            sample_rate,
-            ReconstructorDesign::for_sample_rate(sample_rate),
-        )
-    }
-
-    /// Panics if the design exceeds [`MAX_FACTOR`] or [`MAX_TAPS_PER_PHASE`], or if the factor
-    /// is not 2, 4, 8 or 16, or the taps are odd.
-    pub fn with_design(sample_rate: f64, design: ReconstructorDesign) -> Self {
-        assert!(
-            matches!(design.factor, 2 | 4 | 8 | 16),
-            "factor must be 2, 4, 8 or 16"
-        );
-        assert!(
-            design.taps_per_phase.is_multiple_of(2) && design.taps_per_phase <= MAX_TAPS_PER_PHASE
-        );
-        let coefs = design.coefficients().into_boxed_slice();
-        let l1_norm = max_phase_l1(&coefs, design.factor);
+        let design = ReconstructorDesign::for_sample_rate(sample_rate);
+        let composite_f64 = design.composite_coefficients().into_boxed_slice();
+        let factor = design.factor();
+        let l1_norm = (0..factor)
+            .map(|k| (0..WINDOW).map(|w| composite_f64[w * factor + k].abs()).sum::<f64>())
+            .fold(0.0, f64::max);
         Self {
             design,
             sample_rate,
-            coefs,
+            half_band: design.half_band_coefficients(),
+            fine: design.fine_coefficients().into_boxed_slice(),
+            composite_f64,
             l1_norm,
-            delay: DelayLine::new(design.taps_per_phase),
+            delay: DelayLine::new(WINDOW),
+            half: [0.0; HALF_BAND_OUTPUTS],
+            half_valid: 0,
             level: cpu::level(),
         }
     }
@@ -145,16 +161,6 @@ impl Reconstructor {
         self.level = SimdLevel::Portable;
     }
 
-    /// The current window, oldest first (for the tracker's bounds).
-    pub(super) fn window(&self) -> &[f32] {
-        self.delay.window()
-    }
-
-    /// See [`ReconstructorDesign::ring_bound`].
-    pub fn ring_bound(&self) -> RingBound {
-        self.design.ring_bound(&self.coefs)
-    }
-
     pub fn design(&self) -> ReconstructorDesign {
         self.design
     }
@@ -165,24 +171,26 @@ impl Reconstructor {
 
     pub fn reset(&mut self) {
         self.delay.reset();
+        self.half_valid = 0;
     }
 
     /// Delay, in input samples, from a pushed sample `n` to the sample `m = n - latency` that
     /// ends the interval the returned values cover.
     pub fn latency(&self) -> usize {
-        self.design.taps_per_phase / 2 - 1
+        WINDOW / 2 - 1
     }
 
     pub fn oversampling(&self) -> usize {
-        self.design.factor
+        self.design.factor()
     }
 
+    /// Input samples one interval's values are computed from.
     pub fn taps_per_phase(&self) -> usize {
-        self.design.taps_per_phase
+        WINDOW
     }
 
-    /// Largest sum of `|coefficient|` over a phase: no interpolated value can exceed
-    /// `l1_norm * max |x|` over the window that produced it.
+    /// Largest sum of `|coefficient|` over a phase of the composite filter: no interpolated
+    /// value can exceed `l1_norm * max |x|` over the window that produced it.
     pub fn l1_norm(&self) -> f64 {
         self.l1_norm
     }
@@ -190,19 +198,19 @@ impl Reconstructor {
     /// Position of phase `k` (0-based index into [`Self::push_phases`] output) relative to the
     /// sample `m` that ends its interval, in samples: `(k + 1)/L - 1`, from `-(L-1)/L` to 0.
     pub fn phase_offset(&self, phase: usize) -> f64 {
-        (phase + 1) as f64 / self.design.factor as f64 - 1.0
+        (phase + 1) as f64 / self.design.factor() as f64 - 1.0
     }
 
-    /// Magnitude response of the interpolation filter in dB at `freq` Hz (relative to DC = 0 dB),
-    /// computed exactly from the f32 coefficients in use.
+    /// Magnitude response of the whole reconstruction in dB at `freq` Hz (relative to DC = 0 dB),
+    /// from its composite coefficients.
     pub fn response_db(&self, freq: f64) -> f64 {
-        let (l, t) = (self.design.factor, self.design.taps_per_phase);
+        let l = self.design.factor();
         let (mut re, mut im) = (0.0f64, 0.0f64);
-        for w in 0..t {
+        for w in 0..WINDOW {
             for k in 1..=l {
-                let time = (t / 2) as f64 - 1.0 - w as f64 + k as f64 / l as f64;
+                let time = (WINDOW / 2) as f64 - 1.0 - w as f64 + k as f64 / l as f64;
                 let angle = std::f64::consts::TAU * freq / self.sample_rate * time;
-                let c = f64::from(self.coefs[w * l + (k - 1)]);
+                let c = self.composite_f64[w * l + (k - 1)];
                 re += c * angle.cos();
                 im -= c * angle.sin();
             }
@@ -214,13 +222,36 @@ impl Reconstructor {
     #[inline(always)]
     pub fn write(&mut self, x: f32) {
         self.delay.write(sanitize(x));
+        if self.half_valid > 0 {
+            self.half.copy_within(1.., 0);
+            self.half_valid -= 1;
+        }
+    }
+
+    /// The current interval's 2x stream, computing only the half-band outputs not yet cached.
+    #[inline]
+    fn two_x(&mut self) -> [f32; TWO_X] {
+        let window = self.delay.window();
+        for q in self.half_valid..HALF_BAND_OUTPUTS {
+            [self.half[q]] = kernel::half_band_group::<1>(&self.half_band, &window[q..]);
+        }
+        self.half_valid = HALF_BAND_OUTPUTS;
+        let half = self.half;
+        two_x_window(window, |q, _| half[q])
     }
 
     /// Largest `|value|` over the interval ending at the current delayed sample (the interval
     /// the last [`Self::write`] delivered).
     #[inline]
-    pub fn interval_max(&self) -> f32 {
-        kernel::window_peak(self.level, self.design.factor, &self.coefs, self.delay.window())
+    pub fn interval_max(&mut self) -> f32 {
+        let y = self.two_x();
+        kernel::fine_peak(self.level, self.design.fine_factor, &self.fine, &y)
+    }
+
+    #[inline]
+    fn peak_of(&self, window: &[f32]) -> f32 {
+        let y = kernel::two_x_stream(&self.half_band, window);
+        kernel::fine_peak(self.level, self.design.fine_factor, &self.fine, &y)
     }
 
     /// Pushes one sample and returns the largest `|value|` over the interval `(m-1, m]`.
@@ -235,37 +266,19 @@ impl Reconstructor {
     #[inline]
     pub fn push_phases(&mut self, x: f32, out: &mut [f32]) -> usize {
         self.write(x);
-        kernel::window_phases(self.level, self.design.factor, &self.coefs, self.delay.window(), out);
-        self.design.factor
+        let y = self.two_x();
+        kernel::fine_phases_into(self.level, self.design.fine_factor, &self.fine, &y, out);
+        2 * self.design.fine_factor
     }
 
     /// Largest `|value|` the reconstruction would still produce if only zeros followed: covers
     /// every position after the current delayed sample, including the ringing after the last
     /// input. Does not change the state.
     pub fn tail_max(&self) -> f32 {
-        let t = self.design.taps_per_phase;
-        let mut scratch = [0.0f32; 2 * MAX_TAPS_PER_PHASE];
-        scratch[..t].copy_from_slice(self.delay.window());
-        let mut max = 0.0f32;
-        for shift in 1..t {
-            let window = &scratch[shift..shift + t];
-            let value = kernel::window_peak(self.level, self.design.factor, &self.coefs, window);
-            max = max.max(value);
-        }
-        max
-    }
-
-    /// Upper bound on [`Self::interval_max`] for the current window, at about a quarter of its
-    /// cost: the eight samples around the interval exactly, the rest through `outer_l1` (from
-    /// [`Self::ring_bound`]) times their largest magnitude.
-    pub fn central_bound(&self, outer_l1: f32) -> f32 {
-        let window = self.delay.window();
-        let (l, centre) = (self.design.factor, self.design.taps_per_phase / 2);
-        let central = centre - CENTRAL_SLOTS / 2..centre + CENTRAL_SLOTS / 2;
-        let coefs = &self.coefs[central.start * l..central.end * l];
-        let samples = &window[central.clone()];
-        let partial = kernel::window_peak(self.level, l, coefs, samples);
-        let outer = peak(&window[..central.start]).max(peak(&window[central.end..]));
-        partial + outer_l1 * outer
+        let mut scratch = [0.0f32; 2 * WINDOW];
+        scratch[..WINDOW].copy_from_slice(self.delay.window());
+        (1..WINDOW)
+            .map(|shift| self.peak_of(&scratch[shift..shift + WINDOW]))
+            .fold(0.0f32, f32::max)
     }
 }

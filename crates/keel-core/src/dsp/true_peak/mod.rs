@@ -4,16 +4,17 @@
 //!
 //! - [`Bs1770Interpolator`]: the ITU-R BS.1770 Annex 2 reference filter, 4x, 12 taps per phase,
 //!   bit-exact coefficients. Use it where compliance with that exact filter is the point.
-//! - [`Reconstructor`]: an accurate Kaiser-windowed sinc (16x below 80 kHz, 8x below 160 kHz,
-//!   4x below 320 kHz, else 2x; 48 taps per phase below 47 kHz, 32 above) that reads a sine up
-//!   to 20 kHz within 0.05 dB of its analytic peak at any phase at 44.1, 48 and 96 kHz.
+//! - [`Reconstructor`]: the full-band reconstruction a DAC makes (Kaiser-windowed sinc, flat
+//!   within 0.01 dB to 0.46 fs, -6 dB at fs/2, 32x below 100 kHz), in two stages (see
+//!   [`design`]). It reads a sine anywhere up to 0.46 fs within 0.02 dB of its analytic peak.
 //!
 //! Both take f32 and compute in f32: the Annex 2 taps are multiples of 2^-13 (exact in f32), and
-//! f32 accumulation error (~1e-6 relative) is four orders below the 0.05 dB target.
+//! f32 accumulation error (~1e-6 relative) is four orders below the targets.
 //!
-//! [`TruePeakTracker`] wraps a [`Reconstructor`] to keep a running maximum, and only runs the
-//! interpolator where it could raise that maximum (see its docs); it is what the loudness meter
-//! uses. Nothing here allocates after construction.
+//! The loudness meter reports both: the BS.1770 true peak (Annex 2, what platforms and the
+//! target table use) and the reconstructed peak (full band). [`TruePeakTracker`] and
+//! [`Bs1770Tracker`] keep their running maxima and only run an interpolator where it could raise
+//! the maximum (see their docs). Nothing here allocates after construction.
 //!
 //! One file a job: [`bs1770`] the standard's table, [`design`] the reconstruction filter and its
 //! bounds, [`kernel`] the polyphase arithmetic (shared with the limiter's detector),
@@ -26,6 +27,8 @@ pub mod kernel;
 pub mod tracker;
 
 pub use bs1770::BS1770_TAPS;
-pub use design::{MAX_FACTOR, MAX_TAPS_PER_PHASE, ReconstructorDesign, RingBound};
+pub use design::{MAX_FACTOR, ReconstructorDesign, WINDOW};
 pub use interpolators::{Bs1770Interpolator, Reconstructor};
-pub use tracker::{TruePeakTracker, bs1770_true_peak_of, true_peak_of};
+pub use tracker::{
+    Bs1770Tracker, ChannelTruePeaks, TruePeakTracker, TruePeaks, bs1770_true_peak_of, true_peak_of,
+};

@@ -2,92 +2,92 @@
 //! signals.
 
 use super::bs1770::BS1770_TAPS_PER_PHASE;
-use super::design::RingBound;
+use super::design::{HALF_BAND_TAPS, ReconstructorDesign, TWO_X, WINDOW, max_phase_l1};
 use super::interpolators::{Bs1770Interpolator, Reconstructor, sanitize};
+use super::kernel::{self, BLOCK, BLOCK_TWO_X};
+use crate::dsp::cpu::{self, SimdLevel};
 
 /// Headroom for f32 rounding: a computed value exceeds its exact bound by far less than this.
 const ROUNDING_MARGIN: f64 = 1e-5;
-/// Share of the running peak that the far part of the window may use up in the bound: samples
-/// above `FAR_SHARE * peak / far` anywhere in the window force the interpolator to run.
-const FAR_SHARE: f64 = 0.4;
 
-/// Running true-peak maximum of one channel through a [`Reconstructor`], running the
-/// interpolator only where it could raise the maximum.
+/// Running maximum of one channel's full-band reconstruction ([`Reconstructor`]), running the
+/// interpolation only where it could raise the maximum.
 ///
-/// Every interpolated value is a weighted sum of the window samples, so it is bounded through
-/// the L1 norms of the coefficients. Three checks, cheapest first, each exact:
-/// 1. Runs of samples too small to matter even from the centre of a window are only written to
-///    the delay line (in bulk).
-/// 2. Ring bound: `near * M0 + next * M1 + far * Mfar` (see [`RingBound`]). A sample is
-///    "far-hot" if, when it arrives, `|x| > FAR_SHARE * peak / far`; while no far-hot sample is in
-///    the window, `Mfar` is at most that threshold, and the interval passes if
-///    `near * M0 + next * M1 <= (1 - FAR_SHARE - 1e-5) * peak`, from the four central samples.
-/// 3. Central bound ([`Reconstructor::central_bound`]): the eight central taps exactly, the rest
-///    by their L1 norm; the interval passes if that is at most `(1 - 1e-5) * peak`.
+/// Samples go through in blocks of up to [`BLOCK`]. Two checks, each exact:
+/// 1. A block whose whole window stays under `peak / l1` of the composite filter is skipped.
+/// 2. Otherwise the block's 2x stream is computed (the half-band, eight outputs at a time), and
+///    an interval is interpolated only if the second stage's L1 norm times the largest |y| of
+///    its 2x stream exceeds `(1 - 1e-5) * peak`.
 ///
-/// Only an interval failing all three is interpolated. The 1e-5 margins exceed the f32 rounding
-/// of the dot products. Thresholds only rise (the peak only grows), so a sample that passed them
-/// keeps passing: every skipped interval provably stays at or below the running peak, the result
-/// is identical to running the interpolator everywhere, and identical for any block segmentation.
+/// The margins exceed the f32 rounding of the dot products, so every skipped interval provably
+/// stays at or below the running peak: the result is identical to running the interpolator
+/// everywhere, for any block segmentation, and bit-identical to the limiter's detector (same
+/// kernel).
 #[derive(Clone, Debug)]
 pub struct TruePeakTracker {
-    interp: Reconstructor,
-    bound: RingBound,
+    design: ReconstructorDesign,
+    half_band: [f32; HALF_BAND_TAPS],
+    fine: Box<[f32]>,
+    composite_l1: f32,
+    fine_l1: f32,
+    /// The last `WINDOW - 1` samples, then room for one block.
+    history: Box<[f32]>,
     peak: f32,
-    /// `|x|` above this makes the far part of the bound unknown for the next `T` pushes.
-    far_threshold: f32,
-    /// Central ring bound above this means the finer check must run.
-    near_limit: f32,
-    /// [`Reconstructor::central_bound`] above this means the interval must be interpolated.
     peak_limit: f32,
-    /// `|x|` at or below this cannot fail the central check from any central slot.
-    quiet_threshold: f32,
-    far_countdown: usize,
-    warm_countdown: usize,
+    level: SimdLevel,
     /// Interval evaluations actually run (for tests and benches).
     evaluations: u64,
 }
 
 impl TruePeakTracker {
     pub fn new(sample_rate: f64) -> Self {
-        let interp = Reconstructor::new(sample_rate);
-        let bound = interp.ring_bound();
+        let reconstructor = Reconstructor::new(sample_rate);
+        let design = reconstructor.design();
+        let fine = design.fine_coefficients().into_boxed_slice();
+        let margin = 1.0 + ROUNDING_MARGIN;
         Self {
-            interp,
-            bound,
+            design,
+            half_band: design.half_band_coefficients(),
+            fine_l1: (max_phase_l1(&fine, design.fine_factor) * margin) as f32,
+            fine,
+            composite_l1: (reconstructor.l1_norm() * margin) as f32,
+            history: vec![0.0; WINDOW - 1 + BLOCK].into_boxed_slice(),
             peak: 0.0,
-            far_threshold: 0.0,
-            near_limit: 0.0,
             peak_limit: 0.0,
-            quiet_threshold: 0.0,
-            far_countdown: 0,
-            warm_countdown: 0,
+            level: cpu::level(),
             evaluations: 0,
         }
     }
 
     pub fn reset(&mut self) {
-        self.interp.reset();
+        self.history.fill(0.0);
         self.set_peak(0.0);
-        self.far_countdown = 0;
-        self.warm_countdown = 0;
         self.evaluations = 0;
     }
 
-    pub fn reconstructor(&self) -> &Reconstructor {
-        &self.interp
+    /// Samples between a processed sample and the end of the last interval read (the
+    /// reconstruction's latency).
+    pub fn latency(&self) -> usize {
+        WINDOW / 2 - 1
     }
 
-    /// Largest interpolated `|value|` so far, through the delayed sample (`latency` behind the
-    /// input). It includes the samples themselves up to that point. Linear, not dB.
+    /// Largest interpolated `|value|` so far, through the sample [`Self::latency`] behind the
+    /// input. It includes the samples themselves up to that point. Linear, not dB.
     pub fn peak(&self) -> f32 {
         self.peak
     }
 
-    /// [`Self::peak`] including the positions still in the delay line and the ringing after the
+    /// [`Self::peak`] including the positions still in the window and the ringing after the
     /// last sample, as if zeros followed. For the end of a file; does not change the state.
     pub fn peak_with_tail(&self) -> f32 {
-        self.peak.max(self.interp.tail_max())
+        let mut scratch = [0.0f32; 2 * WINDOW];
+        scratch[1..WINDOW].copy_from_slice(&self.history[..WINDOW - 1]);
+        (1..WINDOW)
+            .map(|shift| {
+                let y = kernel::two_x_stream(&self.half_band, &scratch[shift..shift + WINDOW]);
+                kernel::fine_peak(self.level, self.design.fine_factor, &self.fine, &y)
+            })
+            .fold(self.peak, f32::max)
     }
 
     pub fn evaluations(&self) -> u64 {
@@ -95,26 +95,143 @@ impl TruePeakTracker {
     }
 
     fn set_peak(&mut self, peak: f32) {
-        let p = f64::from(peak);
         self.peak = peak;
-        self.far_threshold = (FAR_SHARE * p / self.bound.far) as f32;
-        self.peak_limit = ((1.0 - ROUNDING_MARGIN) * p) as f32;
-        let near_limit = (1.0 - FAR_SHARE - ROUNDING_MARGIN) * p;
-        self.near_limit = near_limit as f32;
-        self.quiet_threshold = (near_limit / (self.bound.near + self.bound.next)) as f32;
+        self.peak_limit = limit_for(peak);
     }
 
     pub fn process(&mut self, samples: &[f32]) {
-        let taps = self.interp.taps_per_phase();
-        let centre = taps / 2;
+        for block in samples.chunks(BLOCK) {
+            let n = block.len();
+            for (h, &x) in self.history[WINDOW - 1..WINDOW - 1 + n]
+                .iter_mut()
+                .zip(block)
+            {
+                *h = sanitize(x);
+            }
+            let window_peak = kernel::slice_peak(&self.history[..WINDOW - 1 + n]);
+            if window_peak * self.composite_l1 > self.peak_limit {
+                match self.level {
+                    // SAFETY: `level` comes from `cpu::level`, which reports AVX2 and up only on
+                    // a CPU that has them.
+                    #[cfg(target_arch = "x86_64")]
+                    SimdLevel::Avx2 | SimdLevel::Avx512 => unsafe { self.scan_avx2(n) },
+                    _ => self.scan(n),
+                }
+            }
+            self.history.copy_within(n..n + WINDOW - 1, 0);
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn scan_avx2(&mut self, n: usize) {
+        self.scan(n);
+    }
+
+    /// The `n` intervals the newest `n` samples of the history complete.
+    #[inline(always)]
+    fn scan(&mut self, n: usize) {
+        let mut y = [0.0f32; BLOCK_TWO_X];
+        kernel::two_x_block(&self.half_band, &self.history[..WINDOW - 1 + n], n, &mut y);
+        if self.fine_l1 * kernel::slice_peak(&y[..2 * n + TWO_X - 1]) <= self.peak_limit {
+            return;
+        }
+        // The 2x samples are points of the reconstruction (each half's last phase is exactly its
+        // centre sample), so the block's largest one is a value the interpolation would return:
+        // take it first, and fewer intervals can still beat the peak.
+        let on_grid = kernel::slice_peak(&y[8..2 * n + 8]);
+        if on_grid > self.peak {
+            self.set_peak(on_grid);
+        }
+        let mut window_peaks = [0.0f32; BLOCK];
+        kernel::two_x_window_peaks(&y, n, &mut window_peaks);
+        macro_rules! run {
+            ($lanes:literal) => {{
+                let (rows, _) = self.fine.as_chunks::<$lanes>();
+                for i in 0..n {
+                    if self.fine_l1 * window_peaks[i] <= self.peak_limit {
+                        continue;
+                    }
+                    let two_x = &y[2 * i..2 * i + TWO_X];
+                    self.evaluations += 1;
+                    let [early, late] = kernel::fine_phases_rows::<$lanes>(rows, two_x);
+                    let value = kernel::max_abs(&early).max(kernel::max_abs(&late));
+                    if value > self.peak {
+                        self.peak = value;
+                        self.peak_limit = limit_for(value);
+                    }
+                }
+            }};
+        }
+        match self.design.fine_factor {
+            16 => run!(16),
+            8 => run!(8),
+            _ => run!(4),
+        }
+    }
+}
+
+/// Largest bound an interval may have and still provably stay under `peak`.
+#[inline(always)]
+fn limit_for(peak: f32) -> f32 {
+    ((1.0 - ROUNDING_MARGIN) * f64::from(peak)) as f32
+}
+
+/// Running maximum of the BS.1770 Annex 2 interpolation of one channel (the samples
+/// themselves are not included: the meter adds its sample peak).
+///
+/// No Annex 2 value exceeds `l1 * max |x|` over its 12-sample window, so a sample can only
+/// raise the maximum while a sample above `peak / l1` is in the window: elsewhere the filter
+/// only takes the samples in. The result is identical to interpolating everywhere.
+#[derive(Clone, Debug)]
+pub struct Bs1770Tracker {
+    interp: Bs1770Interpolator,
+    l1: f64,
+    peak: f32,
+    threshold: f32,
+    countdown: usize,
+}
+
+impl Bs1770Tracker {
+    pub fn new(sample_rate: f64) -> Self {
+        let l1 = super::design::max_phase_l1(
+            &super::bs1770::window_coefficients(),
+            super::bs1770::BS1770_FACTOR,
+        );
+        Self {
+            interp: Bs1770Interpolator::new(sample_rate),
+            l1: l1 * (1.0 + ROUNDING_MARGIN),
+            peak: 0.0,
+            threshold: 0.0,
+            countdown: 0,
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.interp.reset();
+        self.peak = 0.0;
+        self.threshold = 0.0;
+        self.countdown = 0;
+    }
+
+    /// Largest interpolated `|value|` so far (linear), up to the interval the filter's latency
+    /// allows.
+    pub fn peak(&self) -> f32 {
+        self.peak
+    }
+
+    /// [`Self::peak`] including the ringing after the last sample, as if zeros followed.
+    pub fn peak_with_tail(&self) -> f32 {
+        self.peak.max(self.interp.tail_max())
+    }
+
+    pub fn process(&mut self, samples: &[f32]) {
         let mut i = 0;
         while i < samples.len() {
-            if self.far_countdown == 0 && self.warm_countdown == 0 {
-                // Quiet run: only the delay line needs the last `taps` samples of it.
-                let threshold = self.quiet_threshold.min(self.far_threshold);
-                let run = cold_run_length(&samples[i..], threshold);
+            if self.countdown == 0 {
+                let run = cold_run_length(&samples[i..], self.threshold);
                 if run > 0 {
-                    let start = (i + run).saturating_sub(taps).max(i);
+                    let start = (i + run).saturating_sub(BS1770_TAPS_PER_PHASE).max(i);
                     for &x in &samples[start..i + run] {
                         self.interp.write(x);
                     }
@@ -123,39 +240,83 @@ impl TruePeakTracker {
                 }
             }
             let x = sanitize(samples[i]);
-            self.interp.write(x);
-            let magnitude = x.abs();
-            if magnitude > self.far_threshold {
-                self.far_countdown = taps;
+            if x.abs() > self.threshold {
+                self.countdown = BS1770_TAPS_PER_PHASE;
             }
-            if magnitude > self.quiet_threshold {
-                self.warm_countdown = taps;
+            let value = self.interp.push(x);
+            if value > self.peak {
+                self.peak = value;
+                self.threshold = (f64::from(value) / self.l1) as f32;
             }
-            let ring_bound_fails = self.far_countdown > 0 || {
-                let w = self.interp.window();
-                let m0 = w[centre - 1].abs().max(w[centre].abs());
-                let m1 = w[centre - 2].abs().max(w[centre + 1].abs());
-                let central = self.bound.near as f32 * m0 + self.bound.next as f32 * m1;
-                central > self.near_limit
-            };
-            // Second, tighter check before the full interpolation.
-            if ring_bound_fails
-                && self.interp.central_bound(self.bound.outer as f32) > self.peak_limit
-            {
-                self.evaluate();
-            }
-            self.far_countdown = self.far_countdown.saturating_sub(1);
-            self.warm_countdown = self.warm_countdown.saturating_sub(1);
+            self.countdown = self.countdown.saturating_sub(1);
             i += 1;
         }
     }
+}
 
-    #[inline]
-    fn evaluate(&mut self) {
-        let value = self.interp.interval_max();
-        self.evaluations += 1;
-        if value > self.peak {
-            self.set_peak(value);
+/// Both true-peak maxima of one channel (linear, samples not included).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TruePeaks {
+    /// BS.1770 Annex 2 4x interpolation: what platforms and the target table use.
+    pub bs1770: f32,
+    /// The full-band reconstruction (a DAC's view).
+    pub reconstructed: f32,
+}
+
+impl TruePeaks {
+    /// The larger of each.
+    pub fn max(self, other: Self) -> Self {
+        Self {
+            bs1770: self.bs1770.max(other.bs1770),
+            reconstructed: self.reconstructed.max(other.reconstructed),
+        }
+    }
+}
+
+/// Both running maxima of one channel: what the loudness meter keeps per channel.
+#[derive(Clone, Debug)]
+pub struct ChannelTruePeaks {
+    bs1770: Bs1770Tracker,
+    reconstructed: TruePeakTracker,
+}
+
+impl ChannelTruePeaks {
+    pub fn new(sample_rate: f64) -> Self {
+        Self {
+            bs1770: Bs1770Tracker::new(sample_rate),
+            reconstructed: TruePeakTracker::new(sample_rate),
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.bs1770.reset();
+        self.reconstructed.reset();
+    }
+
+    pub fn process(&mut self, samples: &[f32]) {
+        self.bs1770.process(samples);
+        self.reconstructed.process(samples);
+    }
+
+    /// Samples by which the live readings trail the input (the longer of the two).
+    pub fn latency(&self) -> usize {
+        self.reconstructed
+            .latency()
+            .max(Bs1770Interpolator::LATENCY)
+    }
+
+    pub fn peaks(&self) -> TruePeaks {
+        TruePeaks {
+            bs1770: self.bs1770.peak(),
+            reconstructed: self.reconstructed.peak(),
+        }
+    }
+
+    /// Including the ringing after the last sample, as if zeros followed.
+    pub fn peaks_with_tail(&self) -> TruePeaks {
+        TruePeaks {
+            bs1770: self.bs1770.peak_with_tail(),
+            reconstructed: self.reconstructed.peak_with_tail(),
         }
     }
 }
@@ -202,4 +363,3 @@ pub fn bs1770_true_peak_of(samples: &[f32], sample_rate: f64) -> f32 {
     }
     peak
 }
-
