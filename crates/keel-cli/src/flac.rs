@@ -25,7 +25,10 @@ struct Sink {
 
 impl Sink {
     fn file(&mut self) -> std::io::Result<&mut BufWriter<File>> {
-        self.out.as_mut().and_then(|out| out.file().ok()).ok_or_else(|| std::io::Error::other("the FLAC file is closed"))
+        self.out
+            .as_mut()
+            .and_then(|out| out.file().ok())
+            .ok_or_else(|| std::io::Error::other("the FLAC file is closed"))
     }
 }
 
@@ -93,6 +96,11 @@ pub struct FlacWriter {
     bits: u32,
     interleaved: Vec<i32>,
 }
+
+// SAFETY: the encoder and the sink it points to are owned by this value alone and only used
+// through `&mut self` (or on drop), so moving the whole writer to another thread hands over
+// exclusive use; libFLAC keeps no thread-local state for an encoder.
+unsafe impl Send for FlacWriter {}
 
 impl FlacWriter {
     /// `format.encoding` must be 16- or 24-bit integer.
@@ -174,7 +182,9 @@ impl FlacWriter {
                 }
             }
             // SAFETY: the buffer holds `n` frames of `channels` samples, in range for `bits`.
-            let ok = unsafe { ffi::FLAC__stream_encoder_process_interleaved(self.encoder, self.interleaved.as_ptr(), n as u32) };
+            let ok = unsafe {
+                ffi::FLAC__stream_encoder_process_interleaved(self.encoder, self.interleaved.as_ptr(), n as u32)
+            };
             if ok == 0 {
                 return Err(self.failure("the FLAC encoder failed"));
             }

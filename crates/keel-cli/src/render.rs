@@ -6,18 +6,19 @@
 //! does on a mono bus.
 
 use super::error::{CliError, CliResult};
-use super::progress::Progress;
 use super::output::{AudioWriter, FormatChoice};
+use super::progress::Progress;
 use super::source::AudioSource;
 use super::wav::Encoding;
+use clap::Args;
 use keel_core::chain::{Chain, ChainSettings};
 use keel_core::dsp::denormals::FlushDenormals;
 use keel_core::dsp::dither::DitherMode;
 use keel_core::params::{ParamTable, PlainValues};
 use keel_core::preset::Preset;
-use clap::Args;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::Instant;
 
 pub const DEFAULT_BLOCK: usize = 512;
@@ -100,7 +101,6 @@ pub fn configured_params(preset: Option<&Path>, sets: &[String], table: &ParamTa
     Ok(Configured { values, chosen })
 }
 
-
 pub fn check_block(block: usize) -> CliResult<()> {
     if block == 0 || block > MAX_BLOCK {
         return Err(CliError::input(format!("--block must be from 1 to {MAX_BLOCK}, got {block}")));
@@ -167,7 +167,12 @@ impl Renderer {
 }
 
 /// Renders planar audio held in memory (1 or 2 channels) and returns the aligned result.
-pub fn render_buffers(sample_rate: f64, settings: &ChainSettings, input: &[Vec<f32>], block: usize) -> CliResult<Vec<Vec<f32>>> {
+pub fn render_buffers(
+    sample_rate: f64,
+    settings: &ChainSettings,
+    input: &[Vec<f32>],
+    block: usize,
+) -> CliResult<Vec<Vec<f32>>> {
     let mono = input.len() == 1;
     let frames = input.first().map_or(0, Vec::len);
     let mut out = vec![Vec::with_capacity(frames); input.len()];
@@ -213,40 +218,126 @@ pub fn render_file(
         )));
     }
     let (container, out_format) = choice.resolve(output, format)?;
-    let mut writer = AudioWriter::create(output, container, out_format)?;
+    let writer = AudioWriter::create(output, container, out_format)?;
     let mono = format.channels == 1;
     let settings = configured.settings_for(out_format.encoding);
     let mut renderer = Renderer::new(f64::from(format.sample_rate), &settings, block);
-    let mut block_buffers: Vec<Vec<f32>> = vec![vec![0.0; block]; usize::from(format.channels)];
-    let mut right_copy = vec![0.0; block];
-    let mut emit = |l: &[f32], r: &[f32]| if mono { writer.write(&[l]) } else { writer.write(&[l, r]) };
-    loop {
-        let n = reader.read(&mut block_buffers, block)?;
-        if n == 0 {
-            break;
-        }
-        let (left, right) = if mono {
-            right_copy[..n].copy_from_slice(&block_buffers[0][..n]);
-            (&mut block_buffers[0][..n], &mut right_copy[..n])
-        } else {
-            let (l, r) = block_buffers.split_at_mut(1);
-            (&mut l[0][..n], &mut r[0][..n])
-        };
-        renderer.process(left, right, &mut emit)?;
-        progress.advance(n as u64);
+    let channels = usize::from(format.channels);
+    // Decoding, the chain and encoding each on their own thread, handing blocks on: the chain
+    // runs exactly as it would alone (same blocks, same order).
+    std::thread::scope(|scope| -> CliResult<RenderStats> {
+        let (to_chain, from_reader) = mpsc::sync_channel::<CliResult<(Vec<Vec<f32>>, usize)>>(PIPELINE_DEPTH);
+        let (recycle, recycled) = mpsc::channel::<Vec<Vec<f32>>>();
+        let reading = scope.spawn(move || {
+            loop {
+                let mut buffers = recycled.try_recv().unwrap_or_else(|_| vec![vec![0.0; PIPELINE_FRAMES]; channels]);
+                match reader.read(&mut buffers, PIPELINE_FRAMES) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if to_chain.send(Ok((buffers, n))).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = to_chain.send(Err(e));
+                        break;
+                    }
+                }
+            }
+            reader.frames_read()
+        });
+        let (to_writer, from_chain) = mpsc::sync_channel::<ToWriter>(PIPELINE_DEPTH);
+        let (written_back, written) = mpsc::channel::<Vec<Vec<f32>>>();
+        let writing = scope.spawn(move || -> CliResult<()> {
+            let mut writer = writer;
+            for message in from_chain {
+                match message {
+                    ToWriter::Frames(frames) => {
+                        let refs: Vec<&[f32]> = frames.iter().map(Vec::as_slice).collect();
+                        writer.write(&refs)?;
+                        let _ = written_back.send(frames);
+                    }
+                    // Only a complete render is committed; otherwise dropping the writer removes
+                    // the partial file.
+                    ToWriter::Done => return writer.finish(),
+                }
+            }
+            Ok(())
+        });
+        let chain_result = (|| -> CliResult<()> {
+            let mut right_copy = vec![0.0; PIPELINE_FRAMES];
+            let output_channels = if mono { 1 } else { 2 };
+            // Output gathered per pipeline block, so the threads hand over few, large blocks.
+            let mut pending: Vec<Vec<f32>> = vec![Vec::with_capacity(PIPELINE_FRAMES); output_channels];
+            let hand_over = |pending: &mut Vec<Vec<f32>>| -> CliResult<()> {
+                let mut next =
+                    written.try_recv().unwrap_or_else(|_| vec![Vec::with_capacity(PIPELINE_FRAMES); output_channels]);
+                next.iter_mut().for_each(Vec::clear);
+                let frames = std::mem::replace(pending, next);
+                // A closed channel means the writer stopped on an error, reported when joined.
+                to_writer.send(ToWriter::Frames(frames)).map_err(|_| CliError::input("the writer stopped"))
+            };
+            for message in &from_reader {
+                let (mut buffers, n) = message?;
+                let (left, right) = if mono {
+                    right_copy[..n].copy_from_slice(&buffers[0][..n]);
+                    (&mut buffers[0][..n], &mut right_copy[..n])
+                } else {
+                    let (l, r) = buffers.split_at_mut(1);
+                    (&mut l[0][..n], &mut r[0][..n])
+                };
+                renderer.process(left, right, &mut |l: &[f32], r: &[f32]| gather(&mut pending, l, r))?;
+                hand_over(&mut pending)?;
+                progress.advance(n as u64);
+                let _ = recycle.send(buffers);
+            }
+            renderer.finish(&mut |l: &[f32], r: &[f32]| gather(&mut pending, l, r))?;
+            hand_over(&mut pending)?;
+            to_writer.send(ToWriter::Done).map_err(|_| CliError::input("the writer stopped"))
+        })();
+        drop(to_writer);
+        drop(from_reader);
+        let written =
+            writing.join().map_err(|_| CliError::input(format!("{}: the writer thread failed", output.display())))?;
+        let frames =
+            reading.join().map_err(|_| CliError::input(format!("{}: the reader thread failed", input.display())))?;
+        // The writer's own error (a full disk, say) is the cause when both failed.
+        written?;
+        chain_result?;
+        Ok(RenderStats { frames, sample_rate: format.sample_rate })
+    })
+}
+
+/// Appends one emitted block to the output gathered for the writer.
+fn gather(pending: &mut [Vec<f32>], left: &[f32], right: &[f32]) -> CliResult<()> {
+    for (buffer, samples) in pending.iter_mut().zip([left, right]) {
+        buffer.extend_from_slice(samples);
     }
-    renderer.finish(&mut emit)?;
-    writer.finish()?;
-    Ok(RenderStats { frames: reader.frames_read(), sample_rate: format.sample_rate })
+    Ok(())
+}
+
+/// Blocks in flight between the reader, the chain and the writer.
+const PIPELINE_DEPTH: usize = 4;
+/// Frames per block handed between the threads; the chain still runs in `--block` pieces
+/// (`Renderer::process`), so its output is the same.
+const PIPELINE_FRAMES: usize = 16_384;
+
+enum ToWriter {
+    Frames(Vec<Vec<f32>>),
+    Done,
 }
 
 /// File names the commands pick up from a folder.
-pub const AUDIO_EXTENSIONS: &[&str] =
-    &["wav", "wave", "bwf", "rf64", "flac", "mp3", "m4a", "mp4", "aac", "alac", "ogg", "oga", "opus", "aif", "aiff", "aifc", "caf"];
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "wav", "wave", "bwf", "rf64", "flac", "mp3", "m4a", "mp4", "aac", "alac", "ogg", "oga", "opus", "aif", "aiff",
+    "aifc", "caf",
+];
 const AUDIO_EXTENSIONS_TEXT: &str = "WAV, FLAC, MP3, M4A/AAC/ALAC, Ogg, Opus, AIFF, CAF";
 
 pub fn is_audio_name(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
 }
 
 /// Input/output pairs: one file to one file, or many files (or a folder) into a folder.
@@ -265,7 +356,10 @@ fn plan_jobs(args: &RenderArgs) -> CliResult<Vec<(PathBuf, PathBuf)>> {
                 .collect();
             found.sort();
             if found.is_empty() {
-                return Err(CliError::input(format!("{}: folder has no audio files ({AUDIO_EXTENSIONS_TEXT})", input.display())));
+                return Err(CliError::input(format!(
+                    "{}: folder has no audio files ({AUDIO_EXTENSIONS_TEXT})",
+                    input.display()
+                )));
             }
             inputs.extend(found);
         } else {
@@ -278,8 +372,7 @@ fn plan_jobs(args: &RenderArgs) -> CliResult<Vec<(PathBuf, PathBuf)>> {
             args.output.display()
         )));
     }
-    std::fs::create_dir_all(&args.output)
-        .map_err(|e| CliError::io(&args.output, "cannot create output folder", e))?;
+    std::fs::create_dir_all(&args.output).map_err(|e| CliError::io(&args.output, "cannot create output folder", e))?;
     let mut jobs = Vec::with_capacity(inputs.len());
     for input in inputs {
         let name = input.file_name().ok_or_else(|| CliError::input(format!("{}: not a file", input.display())))?;
