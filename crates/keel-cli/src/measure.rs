@@ -13,10 +13,12 @@ use keel_core::targets::{PLATFORM_TARGETS, PlatformOutcome, PlatformTarget, eval
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 /// Seconds between the momentary/short-term readings kept for the plot.
 const TRACE_HOP_SECONDS: f64 = 0.1;
+/// Threads the true-peak trackers run on, each for a share of the channels.
+const TRUE_PEAK_THREADS: usize = 2;
 
 #[derive(Args, Debug)]
 pub struct MeasureArgs {
@@ -98,29 +100,35 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
     };
     let rate = f64::from(format.sample_rate);
     let _flush = FlushDenormals::new();
-    // The loudness here, the true peak (the costlier half, independent of the loudness) on a
-    // second thread fed the same blocks; the trackers' result does not depend on how the
-    // samples are split, so the figures equal a single meter's.
+    // The loudness here, the true peaks (the costlier part, independent of the loudness) on two
+    // more threads, each for half the channels, fed the same blocks; the trackers' results do not
+    // depend on how the samples are split, so the figures equal a single meter's.
     let mut meter = LoudnessMeter::with_layout(layout, rate, false);
     let hop = ((TRACE_HOP_SECONDS * rate).round() as usize).max(1);
     let (mut momentary_trace, mut short_term_trace) = (Vec::new(), Vec::new());
-    let (to_peaks, blocks) = mpsc::sync_channel::<Vec<Vec<f32>>>(8);
-    let (recycle, recycled) = mpsc::channel::<Vec<Vec<f32>>>();
+    let groups: Vec<Vec<usize>> = (0..TRUE_PEAK_THREADS.min(channels))
+        .map(|g| (0..channels).filter(|c| c % TRUE_PEAK_THREADS.min(channels) == g).collect())
+        .collect();
     let true_peaks = std::thread::scope(|scope| -> CliResult<TruePeaks> {
-        let peaks = scope.spawn(move || {
-            let _flush = FlushDenormals::new();
-            let mut trackers: Vec<ChannelTruePeaks> = (0..channels).map(|_| ChannelTruePeaks::new(rate)).collect();
-            for block in blocks {
-                for (tracker, samples) in trackers.iter_mut().zip(&block) {
-                    tracker.process(samples);
+        let mut senders = Vec::new();
+        let mut workers = Vec::new();
+        for group in &groups {
+            let (to_peaks, blocks) = mpsc::sync_channel::<Arc<Vec<Vec<f32>>>>(8);
+            senders.push(to_peaks);
+            workers.push(scope.spawn(move || {
+                let _flush = FlushDenormals::new();
+                let mut trackers: Vec<ChannelTruePeaks> = group.iter().map(|_| ChannelTruePeaks::new(rate)).collect();
+                for block in blocks {
+                    for (tracker, &c) in trackers.iter_mut().zip(group) {
+                        tracker.process(&block[c]);
+                    }
                 }
-                let _ = recycle.send(block);
-            }
-            trackers.iter().map(ChannelTruePeaks::peaks_with_tail).fold(TruePeaks::default(), TruePeaks::max)
-        });
+                trackers.iter().map(ChannelTruePeaks::peaks_with_tail).fold(TruePeaks::default(), TruePeaks::max)
+            }));
+        }
         let read = (|| -> CliResult<()> {
             loop {
-                let mut block = recycled.try_recv().unwrap_or_else(|_| vec![Vec::with_capacity(hop); channels]);
+                let mut block = vec![Vec::with_capacity(hop); channels];
                 let n = reader.read(&mut block, hop)?;
                 if n == 0 {
                     return Ok(());
@@ -132,15 +140,20 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
                 momentary_trace.push(now.momentary);
                 short_term_trace.push(now.short_term);
                 progress.advance(n as u64);
-                if to_peaks.send(block).is_err() {
+                let block = Arc::new(block);
+                if senders.iter().any(|s| s.send(Arc::clone(&block)).is_err()) {
                     return Ok(());
                 }
             }
         })();
-        drop(to_peaks);
-        let true_peak =
-            peaks.join().map_err(|_| CliError::input(format!("{}: the true-peak thread failed", path.display())))?;
-        read.map(|()| true_peak)
+        drop(senders);
+        let mut true_peaks = TruePeaks::default();
+        for worker in workers {
+            let peaks =
+                worker.join().map_err(|_| CliError::input(format!("{}: the true-peak thread failed", path.display())))?;
+            true_peaks = true_peaks.max(peaks);
+        }
+        read.map(|()| true_peaks)
     })?;
     Ok(Measurement {
         file: path.to_path_buf(),

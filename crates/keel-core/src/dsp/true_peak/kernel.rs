@@ -204,10 +204,20 @@ pub fn twelve_sample_peaks(x: &[f32], n: usize, out: &mut [f32; BLOCK]) {
     }
 }
 
-/// Largest |value| in `values` (finite input).
+/// Largest |value| in `values` (finite input), eight lanes at a time so it vectorises.
 #[inline(always)]
 pub fn slice_peak(values: &[f32]) -> f32 {
-    values.iter().fold(0.0f32, |m, v| if v.abs() > m { v.abs() } else { m })
+    let (chunks, rest) = values.as_chunks::<8>();
+    let mut lanes = [0.0f32; 8];
+    for chunk in chunks {
+        for k in 0..8 {
+            let v = chunk[k].abs();
+            lanes[k] = if v > lanes[k] { v } else { lanes[k] };
+        }
+    }
+    let tail = rest.iter().fold(0.0f32, |m, v| if v.abs() > m { v.abs() } else { m });
+    let lanes = max_abs(&lanes);
+    if tail > lanes { tail } else { lanes }
 }
 
 /// The second stage's phases over both halves of one interval, from its 2x stream (`two_x`
