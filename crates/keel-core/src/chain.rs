@@ -10,7 +10,7 @@ use crate::dsp::delay::DelayLine;
 use crate::dsp::dither::{Dither, DitherSettings};
 use crate::dsp::eq::design::BandSettings;
 use crate::dsp::eq::{BANDS, Equalizer};
-use crate::dsp::level::db_to_gain;
+use crate::dsp::level::{all_finite, db_to_gain};
 use crate::dsp::limiter::{Limiter, LimiterSettings};
 use crate::dsp::ramp::LinearRamp;
 
@@ -167,7 +167,7 @@ impl Chain {
         let (left, right) = (&mut left[..len], &mut right[..len]);
         self.block_gain_reduction_db = (0.0, 0.0);
         self.block_detector_db = f32::NEG_INFINITY;
-        if !left.iter().chain(right.iter()).all(|x| x.is_finite()) {
+        if !(all_finite(left) && all_finite(right)) {
             left.fill(0.0);
             right.fill(0.0);
             self.non_finite_blocks += 1;
@@ -196,6 +196,19 @@ impl Chain {
         // Samples fully bypassed in this chunk: a prefix or a suffix, as the bypass ramp moves
         // one way between settings.
         let mut bypassed = 0..0;
+        if !self.out_gain.is_ramping() && !self.bypass.is_ramping() && self.bypass.current() == 0.0 {
+            // Steady and not bypassed: the same arithmetic as the loop below, without the ramps'
+            // per-sample steps, so it vectorises.
+            let gain = self.out_gain.current();
+            for (channel, dry) in [&mut *left, &mut *right].into_iter().zip(&self.dry) {
+                for (x, &d) in channel.iter_mut().zip(dry) {
+                    let wet = f64::from(*x) * gain;
+                    *x = (wet + (f64::from(d) - wet) * 0.0) as f32;
+                }
+            }
+            self.dither.process(left, right);
+            return;
+        }
         for i in 0..n {
             let gain = self.out_gain.advance();
             let bypass = self.bypass.advance();

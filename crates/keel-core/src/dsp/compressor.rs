@@ -15,6 +15,7 @@ pub mod gain_computer;
 pub mod sidechain;
 
 use crate::dsp::delay::DelayLine;
+use crate::dsp::level::all_finite;
 pub use detector::DetectorMode;
 use detector::{Ballistics, CrestFactor, LevelDetector, POWER_FLOOR, one_pole_keep};
 use gain_computer::{Curve, slope_from_ratio};
@@ -109,11 +110,6 @@ impl CompressorSettings {
     }
 }
 
-/// A block with NaN or infinity in it is processed as silence (the limiter uses this too).
-pub(crate) fn all_finite(block: &[f32]) -> bool {
-    // x * 0 is 0 for finite x and NaN otherwise; summing keeps the loop branch-free.
-    block.iter().fold(0.0f32, |acc, &x| acc + x * 0.0) == 0.0
-}
 
 pub struct Compressor {
     sample_rate: f64,

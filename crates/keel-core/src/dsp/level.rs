@@ -71,3 +71,18 @@ mod tests {
         assert_eq!(peak(&[f32::INFINITY, 0.25]), 0.25);
     }
 }
+
+/// True when every sample is finite (the chain, compressor and limiter process a block with
+/// NaN or infinity in it as silence).
+pub fn all_finite(block: &[f32]) -> bool {
+    // x * 0 is 0 for finite x and NaN otherwise; summing keeps the loop branch-free, and eight
+    // independent lanes let it vectorise (one running sum would wait on every addition).
+    let (chunks, rest) = block.as_chunks::<8>();
+    let mut lanes = [0.0f32; 8];
+    for chunk in chunks {
+        for k in 0..8 {
+            lanes[k] += chunk[k] * 0.0;
+        }
+    }
+    lanes.iter().chain(rest).fold(0.0f32, |acc, &x| acc + x * 0.0) == 0.0
+}

@@ -32,7 +32,8 @@ pub mod detector;
 pub mod envelope;
 
 use crate::dsp::compressor::sidechain::{DetectorFilter, butterworth};
-use crate::dsp::compressor::{all_finite, clamp_or};
+use crate::dsp::compressor::clamp_or;
+use crate::dsp::level::all_finite;
 use crate::dsp::delay::DelayLine;
 use crate::dsp::ramp::LinearRamp;
 use crate::dsp::true_peak::WINDOW;
@@ -63,7 +64,7 @@ pub const BASS_CORNER_HZ: f64 = 500.0;
 /// peaks of any bass tone above that.
 pub const BASS_HOLD_SECONDS: f64 = 0.030;
 /// Frames per internal pass.
-const CHUNK: usize = 64;
+const CHUNK: usize = 128;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LimiterSettings {
@@ -394,8 +395,7 @@ impl Limiter {
         self.history[0].copy_within(n..n + kept, 0);
         self.history[1].copy_within(n..n + kept, 0);
 
-        let mut min_gain = 1.0f64;
-        let mut applied = [[0.0f32; CHUNK]; 2];
+        let mut gains_f64 = [[1.0f64; CHUNK]; 2];
         for i in 0..n {
             let c = ceiling[i];
             let k = link[i];
@@ -434,17 +434,18 @@ impl Limiter {
                 let bound = self.pending_bounds[ch];
                 assert!(gain <= bound, "limiter applied gain {gain} above the required {bound}");
             }
-            applied[0][i] = gain_to_f32_down(gains[0]);
-            applied[1][i] = gain_to_f32_down(gains[1]);
-            min_gain = min_gain.min(gains[0].min(gains[1]));
+            gains_f64[0][i] = gains[0];
+            gains_f64[1][i] = gains[1];
         }
+        // Outside the envelope's serial loop, so these passes vectorise.
         self.delay[0].process(left);
         self.delay[1].process(right);
-        for (x, g) in left.iter_mut().zip(&applied[0]) {
-            *x *= g;
-        }
-        for (x, g) in right.iter_mut().zip(&applied[1]) {
-            *x *= g;
+        let mut min_gain = 1.0f64;
+        for (channel, gains) in [left, right].into_iter().zip(&gains_f64) {
+            for (x, &g) in channel.iter_mut().zip(gains) {
+                *x *= gain_to_f32_down(g);
+                min_gain = min_gain.min(g);
+            }
         }
         min_gain
     }

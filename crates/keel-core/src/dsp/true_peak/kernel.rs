@@ -129,7 +129,7 @@ pub fn window_phases(level: SimdLevel, factor: usize, coefs: &[f32], window: &[f
 }
 
 /// Intervals one call of [`two_x_block`] covers at most.
-pub const BLOCK: usize = 64;
+pub const BLOCK: usize = 128;
 /// Length of [`two_x_block`]'s output.
 pub const BLOCK_TWO_X: usize = 2 * (BLOCK + HALF_BAND_OUTPUTS - 1);
 /// Half-band outputs computed together: eight lanes of an AVX2 register.
@@ -204,21 +204,6 @@ pub fn twelve_sample_peaks(x: &[f32], n: usize, out: &mut [f32; BLOCK]) {
     }
 }
 
-/// Largest |value| in `values` (finite input), eight lanes at a time so it vectorises.
-#[inline(always)]
-pub fn slice_peak(values: &[f32]) -> f32 {
-    let (chunks, rest) = values.as_chunks::<8>();
-    let mut lanes = [0.0f32; 8];
-    for chunk in chunks {
-        for k in 0..8 {
-            let v = chunk[k].abs();
-            lanes[k] = if v > lanes[k] { v } else { lanes[k] };
-        }
-    }
-    let tail = rest.iter().fold(0.0f32, |m, v| if v.abs() > m { v.abs() } else { m });
-    let lanes = max_abs(&lanes);
-    if tail > lanes { tail } else { lanes }
-}
 
 /// The second stage's phases over both halves of one interval, from its 2x stream (`two_x`
 /// holds at least `TWO_X` samples). The same per-lane order as [`phases_for_group`] (even and

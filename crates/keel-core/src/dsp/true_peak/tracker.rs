@@ -108,7 +108,7 @@ impl TruePeakTracker {
             {
                 *h = sanitize(x);
             }
-            let window_peak = kernel::slice_peak(&self.history[..WINDOW - 1 + n]);
+            let window_peak = crate::dsp::level::peak(&self.history[..WINDOW - 1 + n]);
             if window_peak * self.composite_l1 > self.peak_limit {
                 match self.level {
                     // SAFETY: `level` comes from `cpu::level`, which reports AVX2 and up only on
@@ -133,13 +133,13 @@ impl TruePeakTracker {
     fn scan(&mut self, n: usize) {
         let mut y = [0.0f32; BLOCK_TWO_X];
         kernel::two_x_block(&self.half_band, &self.history[..WINDOW - 1 + n], n, &mut y);
-        if self.fine_l1 * kernel::slice_peak(&y[..2 * n + TWO_X - 1]) <= self.peak_limit {
+        if self.fine_l1 * crate::dsp::level::peak(&y[..2 * n + TWO_X - 1]) <= self.peak_limit {
             return;
         }
         // The 2x samples are points of the reconstruction (each half's last phase is exactly its
         // centre sample), so the block's largest one is a value the interpolation would return:
         // take it first, and fewer intervals can still beat the peak.
-        let on_grid = kernel::slice_peak(&y[8..2 * n + 8]);
+        let on_grid = crate::dsp::level::peak(&y[8..2 * n + 8]);
         if on_grid > self.peak {
             self.set_peak(on_grid);
         }
