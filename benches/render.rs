@@ -1,5 +1,6 @@
-//! `keel render` end to end (the chain on one thread, reading and writing on two more): a 10-minute stereo 48 kHz 24-bit WAV through the
-//! streaming-master factory preset into a 24-bit WAV (read, chain, dither, write).
+//! `keel render` end to end (the chain on one thread, reading and writing on two more): a
+//! 10-minute stereo 48 kHz 24-bit WAV through the streaming-master factory preset into a 24-bit
+//! WAV (read, chain, dither, write).
 //! Throughput is in stereo frames; the run also prints the speed as a multiple of real time.
 //! Target: at least 150x real time.
 //!
