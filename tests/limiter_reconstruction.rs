@@ -248,7 +248,7 @@ struct Case {
     right: Vec<f32>,
 }
 
-const RATES: [f64; 3] = [44_100.0, 48_000.0, 96_000.0];
+const RATES: [f64; 5] = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
 const CEILINGS: [f32; 3] = [-0.1, -1.0, -3.0];
 const SECONDS: f64 = 0.6;
 

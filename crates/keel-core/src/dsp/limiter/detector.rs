@@ -108,8 +108,7 @@ impl UnionDetector {
             }
             match self.fine_factor {
                 16 => run!(16),
-                8 => run!(8),
-                _ => run!(4),
+                _ => run!(8),
             }
         }
     }

@@ -108,7 +108,6 @@ pub fn phases<const L: usize>(level: SimdLevel, coefs: &[f32], window: &[f32]) -
 #[inline]
 pub fn window_peak(level: SimdLevel, factor: usize, coefs: &[f32], window: &[f32]) -> f32 {
     match factor {
-        32 => max_abs(&phases::<32>(level, coefs, window)),
         16 => max_abs(&phases::<16>(level, coefs, window)),
         8 => max_abs(&phases::<8>(level, coefs, window)),
         4 => max_abs(&phases::<4>(level, coefs, window)),
@@ -120,7 +119,6 @@ pub fn window_peak(level: SimdLevel, factor: usize, coefs: &[f32], window: &[f32
 #[inline]
 pub fn window_phases(level: SimdLevel, factor: usize, coefs: &[f32], window: &[f32], out: &mut [f32]) {
     match factor {
-        32 => out[..32].copy_from_slice(&phases::<32>(level, coefs, window)),
         16 => out[..16].copy_from_slice(&phases::<16>(level, coefs, window)),
         8 => out[..8].copy_from_slice(&phases::<8>(level, coefs, window)),
         4 => out[..4].copy_from_slice(&phases::<4>(level, coefs, window)),
@@ -266,7 +264,7 @@ fn fine_phases<const LB: usize>(level: SimdLevel, fine: &[f32], two_x: &[f32; TW
 }
 
 /// Largest |value| of the full-band reconstruction over one interval, from its 2x stream;
-/// `fine_factor` is 16, 8 or 4.
+/// `fine_factor` is 16 or 8.
 #[inline]
 pub fn fine_peak(level: SimdLevel, fine_factor: usize, fine: &[f32], two_x: &[f32; TWO_X]) -> f32 {
     fn peak<const LB: usize>(halves: [[f32; LB]; 2]) -> f32 {
@@ -275,8 +273,7 @@ pub fn fine_peak(level: SimdLevel, fine_factor: usize, fine: &[f32], two_x: &[f3
     }
     match fine_factor {
         16 => peak(fine_phases::<16>(level, fine, two_x)),
-        8 => peak(fine_phases::<8>(level, fine, two_x)),
-        _ => peak(fine_phases::<4>(level, fine, two_x)),
+        _ => peak(fine_phases::<8>(level, fine, two_x)),
     }
 }
 
@@ -289,8 +286,7 @@ pub fn fine_phases_into(level: SimdLevel, fine_factor: usize, fine: &[f32], two_
     }
     match fine_factor {
         16 => write(fine_phases::<16>(level, fine, two_x), out),
-        8 => write(fine_phases::<8>(level, fine, two_x), out),
-        _ => write(fine_phases::<4>(level, fine, two_x), out),
+        _ => write(fine_phases::<8>(level, fine, two_x), out),
     }
 }
 

@@ -5,7 +5,7 @@
 //! - [`Bs1770Interpolator`]: the ITU-R BS.1770 Annex 2 reference filter, 4x, 12 taps per phase,
 //!   bit-exact coefficients. Use it where compliance with that exact filter is the point.
 //! - [`Reconstructor`]: the full-band reconstruction a DAC makes (Kaiser-windowed sinc, flat
-//!   within 0.01 dB to 0.46 fs, -6 dB at fs/2, 32x below 100 kHz), in two stages (see
+//!   within 0.01 dB to 0.46 fs, -6 dB at fs/2, 32x up to 192 kHz), in two stages (see
 //!   [`design`]). It reads a sine anywhere up to 0.46 fs within 0.02 dB of its analytic peak.
 //!
 //! Both take f32 and compute in f32: the Annex 2 taps are multiples of 2^-13 (exact in f32), and

@@ -165,8 +165,7 @@ impl TruePeakTracker {
         }
         match self.design.fine_factor {
             16 => run!(16),
-            8 => run!(8),
-            _ => run!(4),
+            _ => run!(8),
         }
     }
 }
