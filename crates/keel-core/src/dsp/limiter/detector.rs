@@ -135,6 +135,7 @@ fn kernel<const LB: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32], 
     twelve_sample_peaks(&history[d.bs1770_offset..], n, &mut bs_peaks);
     let (fine_rows, _) = d.fine.as_chunks::<LB>();
     let (bs_rows, _) = d.bs1770.as_chunks::<BS_PHASES>();
+    let bs_rows: &[[f32; BS_PHASES]; BS_TAPS] = bs_rows.try_into().expect("the Annex 2 table");
     for (i, value) in out.iter_mut().enumerate() {
         let mut peak = 0.0f32;
         if f64::from(d.fine_l1 * fine_peaks[i]) > threshold {
@@ -143,7 +144,8 @@ fn kernel<const LB: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32], 
             peak = if b > a { b } else { a };
         }
         if f64::from(d.bs1770_l1 * bs_peaks[i]) > threshold {
-            let bs_window = &history[i + d.bs1770_offset..i + d.bs1770_offset + BS_TAPS];
+            let bs_window: &[f32; BS_TAPS] =
+                history[i + d.bs1770_offset..][..BS_TAPS].try_into().expect("a whole Annex 2 window");
             let [bs] = phases_for_group::<BS_PHASES, 1>(bs_rows, bs_window);
             let c = max_abs(&bs);
             peak = if c > peak { c } else { peak };
