@@ -13,7 +13,8 @@ use keel_core::targets::{PLATFORM_TARGETS, PlatformOutcome, PlatformTarget, eval
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, mpsc};
+use std::io::Write;
+use std::sync::{Arc, Mutex, mpsc};
 
 /// Seconds between the momentary/short-term readings kept for the plot.
 const TRACE_HOP_SECONDS: f64 = 0.1;
@@ -29,8 +30,15 @@ pub struct MeasureArgs {
     #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
     /// Print the results as JSON.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["jsonl", "csv"])]
     pub json: bool,
+    /// Print one JSON object per file, on its own line, as each file finishes (for catalogs:
+    /// see docs/cli.md).
+    #[arg(long, conflicts_with = "csv")]
+    pub jsonl: bool,
+    /// Print CSV: a header, then one row per file as each finishes.
+    #[arg(long)]
+    pub csv: bool,
     /// Draw momentary and short-term loudness over time (.png or .svg). With several files,
     /// each gets its own image, named OUT-<file stem>.png.
     #[arg(long, value_name = "OUT.png|OUT.svg")]
@@ -168,6 +176,101 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
     })
 }
 
+/// Output written as each file finishes (`--jsonl`, `--csv`): one line per file, whole lines
+/// under a lock and flushed, so a pipe sees complete records in completion order.
+struct Streamed<'a> {
+    format: Option<StreamFormat>,
+    targets: &'a [&'static PlatformTarget],
+    lock: Mutex<()>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum StreamFormat {
+    Jsonl,
+    Csv,
+}
+
+/// The per-file fields of `measurement_json`, in CSV column order.
+const CSV_FIELDS: [&str; 13] = [
+    "file",
+    "channels",
+    "sample_rate",
+    "duration_seconds",
+    "codec",
+    "lossy",
+    "integrated_lufs",
+    "loudness_range_lu",
+    "max_momentary_lufs",
+    "max_short_term_lufs",
+    "true_peak_dbtp",
+    "reconstructed_peak_dbtp",
+    "sample_peak_dbfs",
+];
+/// The per-target fields, each column named `<target id>:<field>`.
+const CSV_TARGET_FIELDS: [&str; 4] = ["gain_db", "resulting_lufs", "resulting_true_peak_dbtp", "ceiling_holds"];
+
+impl<'a> Streamed<'a> {
+    fn of(args: &MeasureArgs, targets: &'a [&'static PlatformTarget]) -> Self {
+        let format = if args.jsonl {
+            Some(StreamFormat::Jsonl)
+        } else if args.csv {
+            Some(StreamFormat::Csv)
+        } else {
+            None
+        };
+        Self { format, targets, lock: Mutex::new(()) }
+    }
+
+    fn header(&self) -> Option<String> {
+        (self.format == Some(StreamFormat::Csv)).then(|| {
+            let target_columns =
+                self.targets.iter().flat_map(|t| CSV_TARGET_FIELDS.iter().map(move |f| format!("{}:{f}", t.id)));
+            let columns: Vec<String> =
+                CSV_FIELDS.iter().map(|f| f.to_string()).chain(target_columns).chain(["error".to_string()]).collect();
+            columns.join(",")
+        })
+    }
+
+    fn line(&self, file: &Path, result: &CliResult<Measurement>) -> Option<String> {
+        let object = match result {
+            Ok(m) => measurement_json(m, self.targets),
+            Err(e) => json!({ "file": file.display().to_string(), "error": e.to_string() }),
+        };
+        match self.format? {
+            StreamFormat::Jsonl => Some(object.to_string()),
+            StreamFormat::Csv => Some(self.csv_row(&object)),
+        }
+    }
+
+    fn csv_row(&self, object: &Value) -> String {
+        let mut fields: Vec<String> = CSV_FIELDS.iter().map(|f| csv_value(&object[*f])).collect();
+        for (i, target) in self.targets.iter().enumerate() {
+            let outcome = &object["targets"][i];
+            debug_assert!(outcome.is_null() || outcome["id"] == target.id);
+            fields.extend(CSV_TARGET_FIELDS.iter().map(|f| csv_value(&outcome[*f])));
+        }
+        fields.push(csv_value(&object["error"]));
+        fields.join(",")
+    }
+
+    fn emit(&self, line: &str) {
+        let _whole_lines = self.lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`| head`) ends the output, not the measurement.
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    }
+}
+
+/// One CSV field (RFC 4180): null is empty; text with a comma, quote or line break is quoted.
+fn csv_value(value: &Value) -> String {
+    let text = match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
+}
+
 fn finite(x: f64) -> Value {
     if x.is_finite() { json!((x * 1e4).round() / 1e4) } else { Value::Null }
 }
@@ -281,7 +384,21 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
     }
     let total: u64 = args.files.iter().filter_map(|f| AudioSource::open(f).ok()).filter_map(|r| r.info().frames).sum();
     let progress = Progress::new(total, "measure", quiet);
-    let results: Vec<CliResult<Measurement>> = args.files.par_iter().map(|f| measure_file(f, &progress)).collect();
+    let stream = Streamed::of(args, &targets);
+    if let Some(header) = stream.header() {
+        stream.emit(&header);
+    }
+    let results: Vec<CliResult<Measurement>> = args
+        .files
+        .par_iter()
+        .map(|f| {
+            let result = measure_file(f, &progress);
+            if let Some(line) = stream.line(f, &result) {
+                stream.emit(&line);
+            }
+            result
+        })
+        .collect();
     progress.finish();
 
     let many = args.files.len() > 1;
@@ -311,7 +428,9 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
             Err(e) => failures.push(e),
         }
     }
-    if args.json {
+    if args.jsonl || args.csv {
+        // Already printed, file by file.
+    } else if args.json {
         let files: Vec<Value> = measured.iter().map(|m| measurement_json(m, &targets)).collect();
         let failed: Vec<Value> = failures.iter().map(|e| json!({ "error": e.to_string() })).collect();
         println!("{}", serde_json::to_string_pretty(&json!({ "files": files, "failed": failed })).unwrap_or_default());
@@ -329,7 +448,7 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
     for e in &failures {
         eprintln!("keel: {e}");
     }
-    if !args.json {
+    if !(args.json || args.jsonl || args.csv) {
         println!("measured {} of {} files", measured.len(), args.files.len());
     }
     if failures.is_empty() {

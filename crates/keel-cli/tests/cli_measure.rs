@@ -122,3 +122,102 @@ fn plot_writes_a_valid_png_and_svg_of_the_documented_size() {
     let wrong = keel(&["measure", input.to_str().unwrap(), "--plot", scratch.path("m.jpg").to_str().unwrap()]);
     assert_eq!(wrong.status.code(), Some(2));
 }
+
+/// The per-file figures `--json` prints, by file name.
+fn json_files(files: &[&std::path::Path]) -> Vec<Value> {
+    measure_json(files, &["--target", "spotify", "--target", "youtube"])["files"].as_array().unwrap().clone()
+}
+
+#[test]
+fn jsonl_prints_one_object_per_file_with_the_json_figures_and_failures_in_place() {
+    let scratch = Scratch::new("measure-jsonl");
+    let a = generate(&scratch, "pink", "a.wav", &["--seconds", "4", "--level", "-20"]);
+    let b = generate(&scratch, "sine", "b.wav", &["--seconds", "2", "--level", "-6"]);
+    let broken = scratch.path("broken.wav");
+    std::fs::write(&broken, b"not audio").unwrap();
+    let args = ["measure", "--jsonl", "-q", "--target", "spotify", "--target", "youtube"];
+    let files = [a.display().to_string(), b.display().to_string(), broken.display().to_string()];
+    let output = keel(&args.iter().map(|s| s.to_string()).chain(files.iter().cloned()).collect::<Vec<_>>());
+    assert_eq!(output.status.code(), Some(2), "one file failed");
+    let lines: Vec<Value> = stdout(&output).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    assert_eq!(lines.len(), 3);
+    let expected = json_files(&[&a, &b]);
+    for m in &expected {
+        let line = lines.iter().find(|l| l["file"] == m["file"]).expect("every file has its line");
+        assert_eq!(line, m, "the same object as --json prints");
+    }
+    let failed = lines.iter().find(|l| l["file"] == broken.display().to_string()).unwrap();
+    assert!(failed["error"].as_str().unwrap().contains("broken.wav"));
+}
+
+#[test]
+fn jsonl_lines_arrive_as_each_file_finishes() {
+    let scratch = Scratch::new("measure-jsonl-stream");
+    // Five minutes of stereo float take a while; one second does not.
+    let long = generate(&scratch, "pink", "long.wav", &["--seconds", "300", "--level", "-20"]);
+    let short = generate(&scratch, "sine", "short.wav", &["--seconds", "1"]);
+    let mut child = std::process::Command::new(KEEL)
+        .args(["measure", "--jsonl", "-q"])
+        .arg(&long)
+        .arg(&short)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut first).unwrap();
+    let first_at = std::time::Instant::now();
+    let still_running = child.try_wait().unwrap().is_none();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+    assert!(child.wait().unwrap().success());
+    let finished_after = first_at.elapsed();
+    let first: Value = serde_json::from_str(&first).unwrap();
+    println!("first line {} ms before the end", finished_after.as_millis());
+    assert!(first["file"].as_str().unwrap().ends_with("short.wav"), "completion order: {first}");
+    assert!(still_running, "the first line came only when everything was done");
+    assert_eq!(rest.lines().count(), 1);
+}
+
+#[test]
+fn csv_parses_with_a_standard_reader_to_the_json_figures() {
+    let scratch = Scratch::new("measure-csv");
+    // A comma in a file name must survive quoting.
+    let a = generate(&scratch, "pink", "one, two.wav", &["--seconds", "4", "--level", "-20"]);
+    let b = generate(&scratch, "sine", "b.wav", &["--seconds", "2", "--level", "-6", "--channels", "1"]);
+    let output = keel(&[
+        "measure".to_string(),
+        "--csv".into(),
+        "-q".into(),
+        "--target".into(),
+        "spotify".into(),
+        "--target".into(),
+        "youtube".into(),
+        a.display().to_string(),
+        b.display().to_string(),
+    ]);
+    let text = ok(output);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(header.first().map(String::as_str), Some("file"));
+    assert!(header.contains(&"spotify-normal:gain_db".to_string()) && header.last().unwrap() == "error");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for m in json_files(&[&a, &b]) {
+        let row = rows.iter().find(|r| r[column("file")] == *m["file"].as_str().unwrap()).expect("a row per file");
+        for field in ["integrated_lufs", "true_peak_dbtp", "reconstructed_peak_dbtp", "sample_peak_dbfs", "duration_seconds"] {
+            let parsed: f64 = row[column(field)].parse().unwrap();
+            assert_eq!(parsed, m[field].as_f64().unwrap(), "{field}");
+        }
+        assert_eq!(row[column("channels")].parse::<u64>().unwrap(), m["channels"].as_u64().unwrap());
+        let spotify = &m["targets"][0];
+        assert_eq!(row[column("spotify-normal:gain_db")].parse::<f64>().unwrap(), spotify["gain_db"].as_f64().unwrap());
+        assert_eq!(row[column("spotify-normal:ceiling_holds")], *spotify["ceiling_holds"].to_string());
+        // Null (no short-term value in a 2 s file) is an empty field.
+        if m["max_short_term_lufs"].is_null() {
+            assert_eq!(&row[column("max_short_term_lufs")], "");
+        }
+        assert_eq!(&row[column("error")], "");
+    }
+}
