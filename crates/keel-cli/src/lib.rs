@@ -5,6 +5,7 @@
 //! `chain` and `dsp`. The interface is documented in docs/cli.md and is a contract: scripts
 //! depend on the syntax, the JSON fields and the exit codes (0 ok, 1 check failed, 2 bad input).
 
+pub mod album;
 pub mod compare;
 pub mod decode;
 pub mod error;

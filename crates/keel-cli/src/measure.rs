@@ -4,6 +4,8 @@
 use super::error::{CliError, CliResult};
 use super::plot::{LoudnessTrace, write_plot};
 use super::progress::Progress;
+use super::album::{Album, AlbumTape};
+use super::render::expand_folders;
 use super::source::AudioSource;
 use clap::Args;
 use keel_core::dsp::denormals::FlushDenormals;
@@ -23,8 +25,8 @@ const TRUE_PEAK_THREADS: usize = 2;
 
 #[derive(Args, Debug)]
 pub struct MeasureArgs {
-    /// WAV files: mono, stereo, 5.0 or 5.1.
-    #[arg(required = true, value_name = "FILE")]
+    /// Audio files or folders of them: mono, stereo, 5.0 or 5.1.
+    #[arg(required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
     /// Platform target id (see docs/cli.md; `spotify` = spotify-normal), or `all`. Repeatable.
     #[arg(long = "target", value_name = "NAME")]
@@ -39,6 +41,11 @@ pub struct MeasureArgs {
     /// Print CSV: a header, then one row per file as each finishes.
     #[arg(long)]
     pub csv: bool,
+    /// The files (or the audio files in the folders given) are one album: also measure it as
+    /// one programme and show, per platform, the album gain it applies and each track's level
+    /// and peak in album mode beside track mode (all platforms unless --target is given).
+    #[arg(long, conflicts_with = "csv")]
+    pub album: bool,
     /// Draw momentary and short-term loudness over time (.png or .svg). With several files,
     /// each gets its own image, named OUT-<file stem>.png.
     #[arg(long, value_name = "OUT.png|OUT.svg")]
@@ -95,7 +102,8 @@ pub fn measure_buffers(channels: &[Vec<f32>], sample_rate: u32) -> CliResult<Lou
     Ok(meter.final_reading())
 }
 
-pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> {
+/// Measures one file; with `tape`, its blocks also go on the album's back-to-back measurement.
+pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut AlbumTape>) -> CliResult<Measurement> {
     let mut reader = AudioSource::open(path)?;
     let info = reader.info();
     let format = info.format;
@@ -112,6 +120,9 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
     // more threads, each for half the channels, fed the same blocks; the trackers' results do not
     // depend on how the samples are split, so the figures equal a single meter's.
     let mut meter = LoudnessMeter::with_layout(layout, rate, false);
+    if let Some(tape) = tape.as_deref_mut() {
+        tape.start_track(layout, format.sample_rate);
+    }
     let hop = ((TRACE_HOP_SECONDS * rate).round() as usize).max(1);
     let (mut momentary_trace, mut short_term_trace) = (Vec::new(), Vec::new());
     let groups: Vec<Vec<usize>> = (0..TRUE_PEAK_THREADS.min(channels))
@@ -144,6 +155,9 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
                 block.iter_mut().for_each(|c| c.truncate(n));
                 let refs: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
                 meter.process(&refs);
+                if let Some(tape) = tape.as_deref_mut() {
+                    tape.feed(&refs);
+                }
                 let now = meter.reading();
                 momentary_trace.push(now.momentary);
                 short_term_trace.push(now.short_term);
@@ -173,6 +187,11 @@ pub fn measure_file(path: &Path, progress: &Progress) -> CliResult<Measurement> 
         reading: meter.final_reading_with_true_peaks(true_peaks),
         momentary_trace,
         short_term_trace,
+    })
+    .inspect(|_| {
+        if let Some(tape) = tape {
+            tape.end_track(&meter);
+        }
     })
 }
 
@@ -271,7 +290,7 @@ fn csv_value(value: &Value) -> String {
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
 }
 
-fn finite(x: f64) -> Value {
+pub(crate) fn finite(x: f64) -> Value {
     if x.is_finite() { json!((x * 1e4).round() / 1e4) } else { Value::Null }
 }
 
@@ -322,7 +341,7 @@ fn measurement_json(m: &Measurement, targets: &[&PlatformTarget]) -> Value {
     object
 }
 
-fn level(x: f64, unit: &str) -> String {
+pub(crate) fn level(x: f64, unit: &str) -> String {
     if x.is_finite() { format!("{x:8.2} {unit}") } else { format!("    -inf {unit}") }
 }
 
@@ -382,26 +401,31 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
             return Err(CliError::input(format!("{}: --plot needs a .png or .svg file name", plot.display())));
         }
     }
-    let total: u64 = args.files.iter().filter_map(|f| AudioSource::open(f).ok()).filter_map(|r| r.info().frames).sum();
+    let files = expand_folders(&args.files)?;
+    let total: u64 = files.iter().filter_map(|f| AudioSource::open(f).ok()).filter_map(|r| r.info().frames).sum();
     let progress = Progress::new(total, "measure", quiet);
     let stream = Streamed::of(args, &targets);
     if let Some(header) = stream.header() {
         stream.emit(&header);
     }
-    let results: Vec<CliResult<Measurement>> = args
-        .files
-        .par_iter()
-        .map(|f| {
-            let result = measure_file(f, &progress);
-            if let Some(line) = stream.line(f, &result) {
-                stream.emit(&line);
-            }
-            result
-        })
-        .collect();
+    let measure_one = |f: &PathBuf, tape: Option<&mut AlbumTape>| {
+        let result = measure_file(f, &progress, tape);
+        if let Some(line) = stream.line(f, &result) {
+            stream.emit(&line);
+        }
+        result
+    };
+    // An album is also played back to back through one meter, so its tracks go in order; other
+    // runs measure files in parallel.
+    let mut tape = AlbumTape::new();
+    let results: Vec<CliResult<Measurement>> = if args.album {
+        files.iter().map(|f| measure_one(f, Some(&mut tape))).collect()
+    } else {
+        files.par_iter().map(|f| measure_one(f, None)).collect()
+    };
     progress.finish();
 
-    let many = args.files.len() > 1;
+    let many = files.len() > 1;
     let mut failures = Vec::new();
     let mut measured = Vec::new();
     for result in results {
@@ -428,16 +452,36 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
             Err(e) => failures.push(e),
         }
     }
+    let album = if args.album && failures.is_empty() {
+        let album_targets: Vec<&PlatformTarget> =
+            if args.targets.is_empty() { PLATFORM_TARGETS.iter().collect() } else { targets.clone() };
+        Some(Album::of(&measured, &tape, &album_targets)?)
+    } else {
+        None
+    };
     if args.jsonl || args.csv {
-        // Already printed, file by file.
+        // Already printed, file by file; the album last.
+        if let Some(album) = &album {
+            stream.emit(&json!({ "album": album.json() }).to_string());
+        }
     } else if args.json {
-        let files: Vec<Value> = measured.iter().map(|m| measurement_json(m, &targets)).collect();
+        let file_list: Vec<Value> = measured.iter().map(|m| measurement_json(m, &targets)).collect();
         let failed: Vec<Value> = failures.iter().map(|e| json!({ "error": e.to_string() })).collect();
-        println!("{}", serde_json::to_string_pretty(&json!({ "files": files, "failed": failed })).unwrap_or_default());
+        let mut report = json!({ "files": file_list, "failed": failed });
+        if let Some(album) = &album {
+            report["album"] = album.json();
+        }
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         for m in &measured {
             print_text(m, &targets);
         }
+        if let Some(album) = &album {
+            album.print();
+        }
+    }
+    if args.album && !failures.is_empty() {
+        eprintln!("keel: the album was not measured: {} of its {} tracks could not be read", failures.len(), files.len());
     }
     if !many {
         return match failures.pop() {
@@ -449,13 +493,13 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
         eprintln!("keel: {e}");
     }
     if !(args.json || args.jsonl || args.csv) {
-        println!("measured {} of {} files", measured.len(), args.files.len());
+        println!("measured {} of {} files", measured.len(), files.len());
     }
     if failures.is_empty() {
         Ok(())
     } else {
         Err(CliError::several(
-            format!("{} of {} files could not be measured", failures.len(), args.files.len()),
+            format!("{} of {} files could not be measured", failures.len(), files.len()),
             &failures,
         ))
     }

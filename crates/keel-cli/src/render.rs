@@ -340,17 +340,13 @@ pub fn is_audio_name(path: &Path) -> bool {
         .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
 }
 
-/// Input/output pairs: one file to one file, or many files (or a folder) into a folder.
-fn plan_jobs(args: &RenderArgs) -> CliResult<Vec<(PathBuf, PathBuf)>> {
-    let single = args.inputs.len() == 1 && !args.inputs[0].is_dir();
-    if single && !args.output.is_dir() {
-        return Ok(vec![(args.inputs[0].clone(), args.output.clone())]);
-    }
-    let mut inputs = Vec::new();
-    for input in &args.inputs {
-        if input.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
-                .map_err(|e| CliError::io(input, "cannot list folder", e))?
+/// The files given, each folder replaced by the audio files in it (by name).
+pub fn expand_folders(paths: &[PathBuf]) -> CliResult<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| CliError::io(path, "cannot list folder", e))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
                 .filter(|p| p.is_file() && is_audio_name(p))
                 .collect();
@@ -358,14 +354,24 @@ fn plan_jobs(args: &RenderArgs) -> CliResult<Vec<(PathBuf, PathBuf)>> {
             if found.is_empty() {
                 return Err(CliError::input(format!(
                     "{}: folder has no audio files ({AUDIO_EXTENSIONS_TEXT})",
-                    input.display()
+                    path.display()
                 )));
             }
-            inputs.extend(found);
+            files.extend(found);
         } else {
-            inputs.push(input.clone());
+            files.push(path.clone());
         }
     }
+    Ok(files)
+}
+
+/// Input/output pairs: one file to one file, or many files (or a folder) into a folder.
+fn plan_jobs(args: &RenderArgs) -> CliResult<Vec<(PathBuf, PathBuf)>> {
+    let single = args.inputs.len() == 1 && !args.inputs[0].is_dir();
+    if single && !args.output.is_dir() {
+        return Ok(vec![(args.inputs[0].clone(), args.output.clone())]);
+    }
+    let inputs = expand_folders(&args.inputs)?;
     if args.output.exists() && !args.output.is_dir() {
         return Err(CliError::input(format!(
             "{}: several inputs need an output folder, and this is a file",

@@ -27,6 +27,27 @@ pub enum Normalization {
     None,
 }
 
+/// What an album's level is set from when a platform plays it as an album.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AlbumBasis {
+    /// One gain for every track, from the integrated loudness of the whole album measured as one
+    /// programme (ReplayGain 2.0 / EBU R128 album gain).
+    WholeAlbum,
+    /// One gain for every track, chosen so the loudest track meets the target.
+    LoudestTrack,
+    /// No album mode: every track is normalized on its own.
+    PerTrack,
+}
+
+/// A platform's album rule, with where it comes from (docs: ../shared/reference/delivery.md §4
+/// summarised in docs/loudness-notes.md §3).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AlbumRule {
+    pub basis: AlbumBasis,
+    pub source: &'static str,
+    pub confidence: Confidence,
+}
+
 /// The target the editor shows until the user picks another.
 pub const DEFAULT_TARGET_ID: &str = "spotify-normal";
 
@@ -42,12 +63,35 @@ pub struct PlatformTarget {
     /// Highest true peak the platform asks for (or where its own limiter starts).
     pub true_peak_ceiling_dbtp: f64,
     pub normalization: Normalization,
+    pub album: AlbumRule,
     pub source: &'static str,
     pub as_of: &'static str,
     pub confidence: Confidence,
 }
 
 const CHECKED: &str = "2026-11 (checked)";
+
+/// Spotify plays an album with one gain ("gain compensation doesn't change between tracks");
+/// how it picks that gain is not published: third parties report the loudest track set to the
+/// target, hence the low confidence.
+const SPOTIFY_ALBUM: AlbumRule = AlbumRule {
+    basis: AlbumBasis::LoudestTrack,
+    source: "Spotify for Artists (one gain per album, high); the loudest track on target: third-party reports (audioaccountability.com, low)",
+    confidence: Confidence::Low,
+};
+/// No album behaviour documented: treated as per track.
+const UNDOCUMENTED_ALBUM: AlbumRule = AlbumRule {
+    basis: AlbumBasis::PerTrack,
+    source: "no album normalization documented",
+    confidence: Confidence::Low,
+};
+/// Delivery specifications measure a programme as a whole; for an album that is the ReplayGain
+/// 2.0 / EBU R128 album convention.
+const PROGRAMME_ALBUM: AlbumRule = AlbumRule {
+    basis: AlbumBasis::WholeAlbum,
+    source: "ReplayGain 2.0 specification; EBU R128 (the album measured as one programme)",
+    confidence: Confidence::High,
+};
 
 pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
     PlatformTarget {
@@ -59,6 +103,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         normalization: Normalization::UpToPeakLimit {
             peak_limit_dbtp: -1.0,
         },
+        album: SPOTIFY_ALBUM,
         source: "Spotify for Artists: \"Loudness normalization\" and \"Track not as loud as others?\"",
         as_of: CHECKED,
         confidence: Confidence::High,
@@ -72,6 +117,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         // regardless of peaks: a peak above this after gain will be limited by the player.
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::UpAndDown,
+        album: SPOTIFY_ALBUM,
         source: "Spotify for Artists: \"Loudness normalization\"",
         as_of: CHECKED,
         confidence: Confidence::High,
@@ -83,6 +129,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: None,
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::UpAndDown,
+        album: SPOTIFY_ALBUM,
         source: "Spotify for Artists: \"Loudness normalization\"",
         as_of: CHECKED,
         confidence: Confidence::High,
@@ -94,6 +141,11 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: None,
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::UpAndDown,
+        album: AlbumRule {
+            basis: AlbumBasis::WholeAlbum,
+            source: "album playback keeps relative levels; iTunes' album mode described as average album loudness (productionadvice.co.uk; E. Grimm in complexlogic/rsgain#132)",
+            confidence: Confidence::Medium,
+        },
         source: "third-party reports; Apple publishes no LUFS figure",
         as_of: CHECKED,
         confidence: Confidence::Medium,
@@ -105,6 +157,11 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: None,
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::DownOnly,
+        album: AlbumRule {
+            basis: AlbumBasis::PerTrack,
+            source: "per video only (productionadvice.co.uk)",
+            confidence: Confidence::Medium,
+        },
         source: "third-party reports (no official document; older reports say -13)",
         as_of: CHECKED,
         confidence: Confidence::Medium,
@@ -117,6 +174,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         true_peak_ceiling_dbtp: -2.0,
         // Whether quiet tracks are raised is unclear; assume not, the cautious reading for a master.
         normalization: Normalization::DownOnly,
+        album: UNDOCUMENTED_ALBUM,
         source: "third-party reports",
         as_of: CHECKED,
         confidence: Confidence::Low,
@@ -128,6 +186,11 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: None,
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::DownOnly,
+        album: AlbumRule {
+            basis: AlbumBasis::LoudestTrack,
+            source: "album normalization, loudest tracks matched, others keep their relative level (E. Grimm, vdt-magazin)",
+            confidence: Confidence::Low,
+        },
         source: "Tidal statement quoted by MeterPlugs (2016)",
         as_of: "2016",
         confidence: Confidence::Medium,
@@ -140,6 +203,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         true_peak_ceiling_dbtp: -1.0,
         // Direction unknown; assume loud tracks are turned down only.
         normalization: Normalization::DownOnly,
+        album: UNDOCUMENTED_ALBUM,
         source: "third-party reports",
         as_of: CHECKED,
         confidence: Confidence::Low,
@@ -151,6 +215,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: None,
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::None,
+        album: UNDOCUMENTED_ALBUM,
         source: "third-party reports (no normalization)",
         as_of: CHECKED,
         confidence: Confidence::Low,
@@ -163,6 +228,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: Some((-24.0, -22.0)),
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::None,
+        album: PROGRAMME_ALBUM,
         source: "EBU R128 v4 and EBU Tech 3341",
         as_of: "2020",
         confidence: Confidence::High,
@@ -174,6 +240,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: Some((-26.0, -22.0)),
         true_peak_ceiling_dbtp: -2.0,
         normalization: Normalization::None,
+        album: PROGRAMME_ALBUM,
         source: "ATSC A/85:2013 as summarized by TV Technology and third parties",
         as_of: "2013",
         confidence: Confidence::Medium,
@@ -185,6 +252,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: Some((-20.0, -16.0)),
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::None,
+        album: PROGRAMME_ALBUM,
         source: "AES TD1004.1.15-10, as summarized by Radio World",
         as_of: "2015-10",
         confidence: Confidence::Medium,
@@ -196,6 +264,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: Some((-20.0, -16.0)),
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::None,
+        album: PROGRAMME_ALBUM,
         source: "AES TD1008, as summarized by Radio World and versed.com.au",
         as_of: CHECKED,
         confidence: Confidence::Medium,
@@ -220,6 +289,18 @@ pub struct PlatformOutcome {
     /// Target minus measured loudness in LU (positive: the master is quieter than the target);
     /// for a range, the distance to its nearest edge (0 inside).
     pub distance_to_target_lu: Option<f64>,
+}
+
+/// The one gain `target` applies to every track of an album in album mode, from the album's
+/// integrated loudness (measured as one programme), its loudest track's and its highest true
+/// peak; `None` where the platform normalizes track by track.
+pub fn album_gain_db(target: &PlatformTarget, album_lufs: f64, loudest_track_lufs: f64, album_true_peak_dbtp: f64) -> Option<f64> {
+    let basis = match target.album.basis {
+        AlbumBasis::WholeAlbum => album_lufs,
+        AlbumBasis::LoudestTrack => loudest_track_lufs,
+        AlbumBasis::PerTrack => return None,
+    };
+    Some(evaluate(target, basis, album_true_peak_dbtp).gain_db)
 }
 
 /// Applies a platform's rules to a master measured at `integrated_lufs` and `true_peak_dbtp`.

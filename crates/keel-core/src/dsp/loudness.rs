@@ -10,15 +10,17 @@
 //! - Maximum momentary and short-term are taken on the finer 10 ms grid: a 400 ms burst that
 //!   starts between two 100 ms updates would otherwise be under-read by up to 0.45 LU (Tech 3341
 //!   case 13). On the 100 ms grid alone they would equal the maxima of the displayed values.
-//! - True peak is the running maximum of the [`Reconstructor`](super::true_peak::Reconstructor)
-//!   output, which includes the samples themselves; it trails the input by the interpolator's
-//!   latency (15 to 23 samples), so the live reading is floored by the sample peak and
-//!   [`LoudnessMeter::final_reading`] adds the still-buffered tail for the end of a file.
+//! - Two true peaks are kept per channel: the BS.1770 Annex 2 reading and the full-band
+//!   [`Reconstructor`](super::true_peak::Reconstructor) reading. They trail the input by the
+//!   interpolators' latency (up to 51 samples), so the live readings are floored by the sample
+//!   peak and [`LoudnessMeter::final_reading`] adds the still-buffered tail for the end of a file.
+//! - [`programme::ProgrammeLoudness`] pools meters (the tracks of an album) into one programme.
 //!
 //! Results are identical for any split of the input into blocks. Nothing allocates after
 //! [`LoudnessMeter::new`].
 
 pub mod gating;
+pub mod programme;
 pub mod range;
 pub mod windows;
 
@@ -487,6 +489,16 @@ impl LoudnessMeter {
 
     pub fn channel_sample_peak_dbfs(&self, channel: usize) -> f64 {
         amplitude_to_db(self.sample_peaks[channel])
+    }
+
+    /// The gating blocks measured so far (for pooling programmes).
+    pub(crate) fn gating(&self) -> &GatingHistogram {
+        &self.gating
+    }
+
+    /// The short-term values of the loudness range measured so far.
+    pub(crate) fn range(&self) -> &RangeHistogram {
+        &self.range
     }
 
     /// The relative gate of the integrated measurement in LUFS (negative infinity before any

@@ -97,6 +97,16 @@ impl GatingHistogram {
         }
     }
 
+    /// Adds every block of `other`, as if they had been added here (bin by bin: exact).
+    pub fn merge(&mut self, other: &Self) {
+        for (mine, theirs) in self.fine.iter_mut().chain(self.coarse.iter_mut()).zip(other.fine.iter().chain(other.coarse.iter())) {
+            mine.count += theirs.count;
+            mine.energy += theirs.energy;
+        }
+        self.total.count += other.total.count;
+        self.total.energy += other.total.energy;
+    }
+
     /// Blocks that passed the absolute gate.
     pub fn block_count(&self) -> u64 {
         self.total.count

@@ -71,6 +71,18 @@ impl RangeHistogram {
         self.total_energy += energy;
     }
 
+    /// Adds every value of `other`, as if they had been added here.
+    pub fn merge(&mut self, other: &Self) {
+        for (mine, theirs) in self.fine.iter_mut().zip(other.fine.iter()) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.coarse.iter_mut().zip(other.coarse.iter()) {
+            *mine += theirs;
+        }
+        self.total_count += other.total_count;
+        self.total_energy += other.total_energy;
+    }
+
     /// Loudness range in LU (95th minus 10th percentile of the gated short-term values), or
     /// negative infinity before any value passed the absolute gate.
     pub fn loudness_range(&self) -> f64 {
