@@ -59,7 +59,7 @@ impl AlbumTape {
 
     /// Integrated loudness and loudness range, and whether they are of the tracks back to back
     /// (else pooled).
-    fn loudness(&self) -> (f64, f64, bool) {
+    pub fn loudness(&self) -> (f64, f64, bool) {
         match &self.back_to_back {
             Some(meter) if !self.mixed => {
                 let r = meter.reading();

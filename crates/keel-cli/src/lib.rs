@@ -6,6 +6,7 @@
 //! depend on the syntax, the JSON fields and the exit codes (0 ok, 1 check failed, 2 bad input).
 
 pub mod album;
+pub mod album_master;
 pub mod compare;
 pub mod decode;
 pub mod error;

@@ -12,23 +12,31 @@ use super::output::{AudioWriter, FormatChoice};
 use super::render::{Configured, DEFAULT_BLOCK, configured_params, render_buffers};
 use super::source::AudioSource;
 use keel_core::dsp::loudness::LoudnessReading;
+use keel_core::targets::PlatformTarget;
 use keel_core::params::{ParamTable, ParamValue};
 use clap::Args;
 use std::path::PathBuf;
 
 /// Aim inside the +-0.1 LU promise, so an independent meter agrees too.
-const AIM_LU: f64 = 0.03;
-const MAX_PASSES: usize = 12;
+pub(crate) const AIM_LU: f64 = 0.03;
+pub(crate) const MAX_PASSES: usize = 12;
 const DRIVE_MAX_DB: f64 = 24.0;
 const LIMITER_CEILING_MIN_DB: f64 = -20.0;
 const OUT_GAIN_LIMIT_DB: f64 = 24.0;
 
 #[derive(Args, Debug)]
 pub struct MasterArgs {
-    #[arg(value_name = "IN.wav")]
-    pub input: PathBuf,
-    #[arg(short, long, value_name = "OUT.wav")]
+    /// One file; with --album, the album's files in order, or a folder of them.
+    #[arg(value_name = "IN.wav|FILES|DIR", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The output file; with --album, a folder (created if needed) for the mastered tracks.
+    #[arg(short, long, value_name = "OUT.wav|OUT_DIR")]
     pub output: PathBuf,
+    /// Master the files as one album: one gain plan for every track, so their loudness
+    /// differences stay, with the album on target by the platform's album rule (for a LUFS
+    /// target: the album's integrated loudness, the ReplayGain / R128 convention).
+    #[arg(long)]
+    pub album: bool,
     /// Platform target id (spotify, apple-music, ebu-r128, ... as `keel measure` lists) or an
     /// integrated loudness in LUFS (e.g. -16).
     #[arg(long, value_name = "NAME|LUFS", allow_negative_numbers = true)]
@@ -49,13 +57,13 @@ pub struct MasterArgs {
 
 /// The gain staging for a total gain `g` dB under `ceiling` dBTP.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Staging {
-    drive_db: f64,
-    out_gain_db: f64,
-    limiter_ceiling_db: f64,
+pub(crate) struct Staging {
+    pub drive_db: f64,
+    pub out_gain_db: f64,
+    pub limiter_ceiling_db: f64,
 }
 
-fn staging(g: f64, ceiling: f64, margin: f64) -> Option<Staging> {
+pub(crate) fn staging(g: f64, ceiling: f64, margin: f64) -> Option<Staging> {
     let drive_db = g.clamp(0.0, DRIVE_MAX_DB);
     let out_gain_db = g - drive_db;
     let limiter_ceiling_db = (ceiling - out_gain_db).min(0.0) - margin;
@@ -63,7 +71,7 @@ fn staging(g: f64, ceiling: f64, margin: f64) -> Option<Staging> {
     fits.then_some(Staging { drive_db, out_gain_db, limiter_ceiling_db })
 }
 
-fn apply(params: &mut Configured, table: &ParamTable, s: Staging) -> CliResult<()> {
+pub(crate) fn apply(params: &mut Configured, table: &ParamTable, s: Staging) -> CliResult<()> {
     let value = |id: &str, v: ParamValue| -> CliResult<(String, ParamValue)> {
         table.get(id).map_err(|_| CliError::input(format!("master needs the limiter parameter {id}, which this build lacks")))?;
         Ok((id.to_string(), v))
@@ -80,40 +88,61 @@ fn apply(params: &mut Configured, table: &ParamTable, s: Staging) -> CliResult<(
     Ok(())
 }
 
-fn describe(r: &LoudnessReading) -> String {
+pub(crate) fn describe(r: &LoudnessReading) -> String {
     format!(
         "{:.2} LUFS integrated, {:.2} dBTP true peak, {:.1} LU loudness range",
         r.integrated, r.true_peak_dbtp, r.loudness_range
     )
 }
 
-pub fn run(args: &MasterArgs) -> CliResult<()> {
-    let (target_lufs, platform_ceiling, target_label) = match args.target.parse::<f64>() {
-        Ok(lufs) if lufs.is_finite() && (-60.0..=0.0).contains(&lufs) => (lufs, -1.0, format!("{lufs} LUFS")),
-        Ok(lufs) => return Err(CliError::input(format!("--target {lufs} LUFS is outside -60 to 0"))),
-        Err(_) => {
-            let t = resolve_target(&args.target)?;
-            let lufs = t.target_lufs.ok_or_else(|| {
-                CliError::input(format!("target {} has no single loudness to aim at; give --target in LUFS", t.id))
-            })?;
-            (lufs, t.true_peak_ceiling_dbtp, format!("{} ({lufs} LUFS)", t.id))
+/// What the master aims at: a loudness, a ceiling, and the platform when one was named.
+pub(crate) struct Aim {
+    pub lufs: f64,
+    pub ceiling: f64,
+    pub label: String,
+    pub platform: Option<&'static PlatformTarget>,
+}
+
+impl Aim {
+    pub fn of(args: &MasterArgs) -> CliResult<Self> {
+        let (lufs, platform_ceiling, label, platform) = match args.target.parse::<f64>() {
+            Ok(lufs) if lufs.is_finite() && (-60.0..=0.0).contains(&lufs) => (lufs, -1.0, format!("{lufs} LUFS"), None),
+            Ok(lufs) => return Err(CliError::input(format!("--target {lufs} LUFS is outside -60 to 0"))),
+            Err(_) => {
+                let t = resolve_target(&args.target)?;
+                let lufs = t.target_lufs.ok_or_else(|| {
+                    CliError::input(format!("target {} has no single loudness to aim at; give --target in LUFS", t.id))
+                })?;
+                (lufs, t.true_peak_ceiling_dbtp, format!("{} ({lufs} LUFS)", t.id), Some(t))
+            }
+        };
+        let ceiling = args.ceiling.unwrap_or(platform_ceiling);
+        if !(LIMITER_CEILING_MIN_DB..=0.0).contains(&ceiling) {
+            return Err(CliError::input(format!("--ceiling must be from -20 to 0 dBTP, got {ceiling}")));
         }
-    };
-    let ceiling = args.ceiling.unwrap_or(platform_ceiling);
-    if !(LIMITER_CEILING_MIN_DB..=0.0).contains(&ceiling) {
-        return Err(CliError::input(format!("--ceiling must be from -20 to 0 dBTP, got {ceiling}")));
+        Ok(Self { lufs, ceiling, label, platform })
     }
+}
+
+pub fn run(args: &MasterArgs) -> CliResult<()> {
+    if args.album {
+        return super::album_master::run(args);
+    }
+    let [input_path] = args.inputs.as_slice() else {
+        return Err(CliError::input("master takes one input file; for several, master them as an album with --album"));
+    };
+    let Aim { lufs: target_lufs, ceiling, label: target_label, .. } = Aim::of(args)?;
     let choice = FormatChoice::parse(args.format.as_deref())?;
     let table = ParamTable::new();
     let mut params = configured_params(args.preset.as_deref(), &args.sets, &table)?;
-    super::refuse_overwriting_input(&args.input, &args.output)?;
-    let (format, input) = AudioSource::open(&args.input)?.read_all::<f32>()?;
+    super::refuse_overwriting_input(input_path, &args.output)?;
+    let (format, input) = AudioSource::open(input_path)?.read_all::<f32>()?;
     if format.channels > 2 {
-        return Err(CliError::input(format!("{}: master handles mono and stereo files", args.input.display())));
+        return Err(CliError::input(format!("{}: master handles mono and stereo files", input_path.display())));
     }
     let before = measure_buffers(&input, format.sample_rate)?;
     if !before.integrated.is_finite() {
-        return Err(CliError::input(format!("{}: too quiet to measure (below the -70 LUFS gate)", args.input.display())));
+        return Err(CliError::input(format!("{}: too quiet to measure (below the -70 LUFS gate)", input_path.display())));
     }
     println!("before: {}", describe(&before));
 

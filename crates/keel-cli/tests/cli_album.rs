@@ -120,3 +120,67 @@ fn tracks_at_different_sample_rates_pool_and_different_channel_counts_are_refuse
     assert!(message.contains("different channel counts") && message.contains("mono.wav"), "{message}");
     assert!(stdout(&output).is_empty(), "nothing printed for a refused album");
 }
+
+/// The tracks' figures as `keel measure --album --json` reads them.
+fn album_report(folder: &Path) -> Value {
+    album_json(&[folder], &["--target", "spotify"])
+}
+
+#[test]
+fn album_master_keeps_the_tracks_apart_puts_the_album_on_target_and_every_peak_under_the_ceiling() {
+    let scratch = Scratch::new("album-master");
+    let album = scratch.path("album");
+    std::fs::create_dir_all(&album).unwrap();
+    // A hot track the limiter has to catch, and two quiet ones it must leave alone.
+    generate(&scratch, "pink", "album/01 hot.wav", &["--seconds", "20", "--level", "-12", "--seed", "1"]);
+    generate(&scratch, "pink", "album/02 quiet.wav", &["--seconds", "12", "--level", "-32", "--seed", "2"]);
+    generate(&scratch, "sweep", "album/03 mid.wav", &["--seconds", "15", "--level", "-20"]);
+    let before = album_report(&album);
+
+    for (target, ceiling) in [("-14", -1.0), ("spotify", -1.0)] {
+        let out = scratch.path(&format!("mastered-{target}"));
+        ok(keel(&["master", "--album", album.to_str().unwrap(), "-o", out.to_str().unwrap(), "--target", target]));
+        let after = album_report(&out);
+        let tracks = |r: &Value| -> Vec<(f64, f64)> {
+            r["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| (f["integrated_lufs"].as_f64().unwrap(), f["true_peak_dbtp"].as_f64().unwrap()))
+                .collect()
+        };
+        let (b, a) = (tracks(&before), tracks(&after));
+        assert_eq!(a.len(), 3);
+        // The quiet tracks needed no limiting: their difference stays.
+        let kept = (a[1].0 - a[2].0) - (b[1].0 - b[2].0);
+        assert!(kept.abs() <= 0.05, "{target}: the quiet tracks moved {kept:+.3} LU apart");
+        // Every track under the ceiling, by Keel's BS.1770 and reconstructed readings.
+        for file in after["files"].as_array().unwrap() {
+            assert!(file["true_peak_dbtp"].as_f64().unwrap() <= ceiling, "{file}");
+            assert!(file["reconstructed_peak_dbtp"].as_f64().unwrap() <= ceiling + 1e-3, "{file}");
+        }
+        // On target by the rule: the whole album for a LUFS target (also by ffmpeg, on the
+        // tracks joined), the loudest track for Spotify.
+        let album_lufs = after["album"]["integrated_lufs"].as_f64().unwrap();
+        if target == "-14" {
+            assert!((album_lufs + 14.0).abs() <= 0.1, "album {album_lufs}");
+            let mut joined: Vec<Vec<f32>> = vec![Vec::new(), Vec::new()];
+            let mut names: Vec<PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+            names.sort();
+            for track in &names {
+                let (_, channels) = read_wav(track);
+                for (all, part) in joined.iter_mut().zip(channels) {
+                    all.extend(part);
+                }
+            }
+            let concatenated = scratch.path("joined.wav");
+            write_wav(&concatenated, 48_000, Encoding::Float32, &joined);
+            let ffmpeg = ffmpeg_integrated(&concatenated);
+            println!("album master to -14 LUFS: keel {album_lufs:.3}, ffmpeg on the joined tracks {ffmpeg:.1}");
+            assert!((ffmpeg + 14.0).abs() <= 0.15, "ffmpeg reads the album at {ffmpeg}");
+        } else {
+            let loudest = a.iter().map(|t| t.0).fold(f64::NEG_INFINITY, f64::max);
+            assert!((loudest + 14.0).abs() <= 0.1, "loudest track {loudest}");
+        }
+    }
+}
