@@ -24,8 +24,9 @@ pub const BUILD: &[&str] = &[
 pub const DISPLAY: &[&str] = &["xvfb", "xauth", "x11-apps", "libgl1-mesa-dri", "libglx-mesa0"];
 
 /// The independent tools the tests compare against: ffmpeg and its encoders make the FLAC, ALAC,
-/// AIFF, MP3, AAC, Vorbis and Opus files the decoders are checked with.
-pub const TEST_TOOLS: &[&str] = &["ffmpeg"];
+/// AIFF, MP3, AAC, Vorbis and Opus files the decoders are checked with; Chromium renders,
+/// screenshots and prints `keel report`'s HTML.
+pub const TEST_TOOLS: &[&str] = &["ffmpeg", "chromium"];
 
 fn is_installed(package: &str) -> bool {
     Command::new("dpkg-query")

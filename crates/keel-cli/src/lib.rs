@@ -20,6 +20,7 @@ pub mod pending_file;
 pub mod plot;
 pub mod progress;
 pub mod render;
+pub mod report;
 pub mod source;
 pub mod wav;
 
@@ -49,6 +50,8 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Measure loudness (BS.1770 / EBU R128) and what platforms would do to it.
     Measure(measure::MeasureArgs),
+    /// Write one self-contained HTML loudness report for files or an album.
+    Report(report::ReportArgs),
     /// Bring a file to a loudness target under a true-peak ceiling (two or more passes).
     Master(master::MasterArgs),
     /// Compare two WAV files sample by sample (null test).
@@ -84,6 +87,7 @@ fn execute(cli: Cli) -> CliResult<()> {
     match cli.command {
         Command::Render(args) => render::run(&args, quiet),
         Command::Measure(args) => measure::run(&args, quiet),
+        Command::Report(args) => report::run(&args, quiet),
         Command::Master(args) => master::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Gen(args) => generate::run(&args),

@@ -19,7 +19,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, mpsc};
 
 /// Seconds between the momentary/short-term readings kept for the plot.
-const TRACE_HOP_SECONDS: f64 = 0.1;
+pub(crate) const TRACE_HOP_SECONDS: f64 = 0.1;
 /// Threads the true-peak trackers run on, each for a share of the channels.
 const TRUE_PEAK_THREADS: usize = 2;
 
@@ -88,6 +88,8 @@ pub struct Measurement {
     pub codec: String,
     pub lossy: bool,
     pub reading: LoudnessReading,
+    /// Where the BS.1770 true peak is, in seconds from the start.
+    pub true_peak_at_seconds: f64,
     pub momentary_trace: Vec<f64>,
     pub short_term_trace: Vec<f64>,
 }
@@ -185,6 +187,7 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
         codec: info.codec,
         lossy: info.lossy,
         reading: meter.final_reading_with_true_peaks(true_peaks),
+        true_peak_at_seconds: true_peaks.bs1770_at as f64 / rate,
         momentary_trace,
         short_term_trace,
     })
@@ -193,6 +196,30 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
             tape.end_track(&meter);
         }
     })
+}
+
+/// Measures `files`: in parallel, or for an album in order onto its [`AlbumTape`]; `each` sees
+/// every result as it comes.
+pub fn measure_all(
+    files: &[PathBuf],
+    progress: &Progress,
+    album: bool,
+    each: impl Fn(&Path, &CliResult<Measurement>) + Sync,
+) -> (Vec<CliResult<Measurement>>, AlbumTape) {
+    let measure_one = |f: &PathBuf, tape: Option<&mut AlbumTape>| {
+        let result = measure_file(f, progress, tape);
+        each(f, &result);
+        result
+    };
+    // An album is also played back to back through one meter, so its tracks go in order; other
+    // runs measure files in parallel.
+    let mut tape = AlbumTape::new();
+    let results = if album {
+        files.iter().map(|f| measure_one(f, Some(&mut tape))).collect()
+    } else {
+        files.par_iter().map(|f| measure_one(f, None)).collect()
+    };
+    (results, tape)
 }
 
 /// Output written as each file finishes (`--jsonl`, `--csv`): one line per file, whole lines
@@ -321,7 +348,7 @@ pub fn reading_json(r: &LoudnessReading) -> Value {
     })
 }
 
-fn measurement_json(m: &Measurement, targets: &[&PlatformTarget]) -> Value {
+pub(crate) fn measurement_json(m: &Measurement, targets: &[&PlatformTarget]) -> Value {
     let mut object = json!({
         "file": m.file.display().to_string(),
         "channels": m.channels,
@@ -329,6 +356,7 @@ fn measurement_json(m: &Measurement, targets: &[&PlatformTarget]) -> Value {
         "duration_seconds": m.frames as f64 / f64::from(m.sample_rate),
         "codec": m.codec,
         "lossy": m.lossy,
+        "true_peak_at_seconds": finite(m.true_peak_at_seconds),
     });
     if let (Value::Object(o), Value::Object(r)) = (&mut object, reading_json(&m.reading)) {
         o.extend(r);
@@ -408,21 +436,11 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
     if let Some(header) = stream.header() {
         stream.emit(&header);
     }
-    let measure_one = |f: &PathBuf, tape: Option<&mut AlbumTape>| {
-        let result = measure_file(f, &progress, tape);
-        if let Some(line) = stream.line(f, &result) {
+    let (results, tape) = measure_all(&files, &progress, args.album, |f, result| {
+        if let Some(line) = stream.line(f, result) {
             stream.emit(&line);
         }
-        result
-    };
-    // An album is also played back to back through one meter, so its tracks go in order; other
-    // runs measure files in parallel.
-    let mut tape = AlbumTape::new();
-    let results: Vec<CliResult<Measurement>> = if args.album {
-        files.iter().map(|f| measure_one(f, Some(&mut tape))).collect()
-    } else {
-        files.par_iter().map(|f| measure_one(f, None)).collect()
-    };
+    });
     progress.finish();
 
     let many = files.len() > 1;

@@ -43,11 +43,7 @@ pub fn write_plot(path: &Path, trace: &LoudnessTrace) -> CliResult<()> {
     register_font()?;
     let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let bytes = match extension.as_deref() {
-        Some("svg") => {
-            let mut svg = String::new();
-            draw(SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)), trace)?;
-            svg.into_bytes()
-        }
+        Some("svg") => svg_plot(trace)?.into_bytes(),
         Some("png") => {
             let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
             draw(BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)), trace)?;
@@ -61,6 +57,14 @@ pub fn write_plot(path: &Path, trace: &LoudnessTrace) -> CliResult<()> {
     let written = out.file()?.write_all(&bytes);
     written.map_err(|e| CliError::io(path, "cannot write plot", e))?;
     out.commit()
+}
+
+/// The plot as an SVG document, for embedding (`keel report`).
+pub fn svg_plot(trace: &LoudnessTrace) -> CliResult<String> {
+    register_font()?;
+    let mut svg = String::new();
+    draw(SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)), trace)?;
+    Ok(svg)
 }
 
 fn encode_png(rgb: &[u8]) -> CliResult<Vec<u8>> {

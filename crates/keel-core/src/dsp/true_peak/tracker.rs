@@ -187,6 +187,10 @@ pub struct Bs1770Tracker {
     interp: Bs1770Interpolator,
     l1: f64,
     peak: f32,
+    /// Sample index (from the first sample processed) of the interval that holds the peak.
+    peak_at: u64,
+    /// Samples processed so far.
+    processed: u64,
     threshold: f32,
     countdown: usize,
 }
@@ -201,6 +205,8 @@ impl Bs1770Tracker {
             interp: Bs1770Interpolator::new(sample_rate),
             l1: l1 * (1.0 + ROUNDING_MARGIN),
             peak: 0.0,
+            peak_at: 0,
+            processed: 0,
             threshold: 0.0,
             countdown: 0,
         }
@@ -209,8 +215,16 @@ impl Bs1770Tracker {
     pub fn reset(&mut self) {
         self.interp.reset();
         self.peak = 0.0;
+        self.peak_at = 0;
+        self.processed = 0;
         self.threshold = 0.0;
         self.countdown = 0;
+    }
+
+    /// Where [`Self::peak_with_tail`] is: the sample index (counted from the first sample
+    /// processed) at the end of the interval that holds it; the last sample for the tail.
+    pub fn peak_with_tail_at(&self) -> u64 {
+        if self.interp.tail_max() > self.peak { self.processed.saturating_sub(1) } else { self.peak_at }
     }
 
     /// Largest interpolated `|value|` so far (linear), up to the interval the filter's latency
@@ -235,6 +249,7 @@ impl Bs1770Tracker {
                         self.interp.write(x);
                     }
                     i += run;
+                    self.processed += run as u64;
                     continue;
                 }
             }
@@ -243,7 +258,9 @@ impl Bs1770Tracker {
                 self.countdown = BS1770_TAPS_PER_PHASE;
             }
             let value = self.interp.push(x);
+            self.processed += 1;
             if value > self.peak {
+                self.peak_at = self.processed.saturating_sub(1 + Bs1770Interpolator::LATENCY as u64);
                 self.peak = value;
                 self.threshold = (f64::from(value) / self.l1) as f32;
             }
@@ -258,15 +275,23 @@ impl Bs1770Tracker {
 pub struct TruePeaks {
     /// BS.1770 Annex 2 4x interpolation: what platforms and the target table use.
     pub bs1770: f32,
+    /// Sample index where the BS.1770 peak is (see [`Bs1770Tracker::peak_with_tail_at`]).
+    pub bs1770_at: u64,
     /// The full-band reconstruction (a DAC's view).
     pub reconstructed: f32,
 }
 
 impl TruePeaks {
-    /// The larger of each.
+    /// The larger of each (and where the larger BS.1770 peak is).
     pub fn max(self, other: Self) -> Self {
+        let (bs1770, bs1770_at) = if other.bs1770 > self.bs1770 {
+            (other.bs1770, other.bs1770_at)
+        } else {
+            (self.bs1770, self.bs1770_at)
+        };
         Self {
-            bs1770: self.bs1770.max(other.bs1770),
+            bs1770,
+            bs1770_at,
             reconstructed: self.reconstructed.max(other.reconstructed),
         }
     }
@@ -307,6 +332,7 @@ impl ChannelTruePeaks {
     pub fn peaks(&self) -> TruePeaks {
         TruePeaks {
             bs1770: self.bs1770.peak(),
+            bs1770_at: self.bs1770.peak_at,
             reconstructed: self.reconstructed.peak(),
         }
     }
@@ -315,6 +341,7 @@ impl ChannelTruePeaks {
     pub fn peaks_with_tail(&self) -> TruePeaks {
         TruePeaks {
             bs1770: self.bs1770.peak_with_tail(),
+            bs1770_at: self.bs1770.peak_with_tail_at(),
             reconstructed: self.reconstructed.peak_with_tail(),
         }
     }
