@@ -224,7 +224,7 @@ pub fn measure_all(
 
 /// Output written as each file finishes (`--jsonl`, `--csv`): one line per file, whole lines
 /// under a lock and flushed, so a pipe sees complete records in completion order.
-struct Streamed<'a> {
+pub(crate) struct Streamed<'a> {
     format: Option<StreamFormat>,
     targets: &'a [&'static PlatformTarget],
     lock: Mutex<()>,
@@ -237,7 +237,7 @@ enum StreamFormat {
 }
 
 /// The per-file fields of `measurement_json`, in CSV column order.
-const CSV_FIELDS: [&str; 13] = [
+const CSV_FIELDS: [&str; 14] = [
     "file",
     "channels",
     "sample_rate",
@@ -249,6 +249,7 @@ const CSV_FIELDS: [&str; 13] = [
     "max_momentary_lufs",
     "max_short_term_lufs",
     "true_peak_dbtp",
+    "true_peak_at_seconds",
     "reconstructed_peak_dbtp",
     "sample_peak_dbfs",
 ];
@@ -257,9 +258,14 @@ const CSV_TARGET_FIELDS: [&str; 4] = ["gain_db", "resulting_lufs", "resulting_tr
 
 impl<'a> Streamed<'a> {
     fn of(args: &MeasureArgs, targets: &'a [&'static PlatformTarget]) -> Self {
-        let format = if args.jsonl {
+        Self::new(args.jsonl, args.csv, targets)
+    }
+
+    /// Streams JSON lines, or CSV, or nothing.
+    pub(crate) fn new(jsonl: bool, csv: bool, targets: &'a [&'static PlatformTarget]) -> Self {
+        let format = if jsonl {
             Some(StreamFormat::Jsonl)
-        } else if args.csv {
+        } else if csv {
             Some(StreamFormat::Csv)
         } else {
             None
@@ -267,7 +273,7 @@ impl<'a> Streamed<'a> {
         Self { format, targets, lock: Mutex::new(()) }
     }
 
-    fn header(&self) -> Option<String> {
+    pub(crate) fn header(&self) -> Option<String> {
         (self.format == Some(StreamFormat::Csv)).then(|| {
             let target_columns =
                 self.targets.iter().flat_map(|t| CSV_TARGET_FIELDS.iter().map(move |f| format!("{}:{f}", t.id)));
@@ -277,7 +283,7 @@ impl<'a> Streamed<'a> {
         })
     }
 
-    fn line(&self, file: &Path, result: &CliResult<Measurement>) -> Option<String> {
+    pub(crate) fn line(&self, file: &Path, result: &CliResult<Measurement>) -> Option<String> {
         let object = match result {
             Ok(m) => measurement_json(m, self.targets),
             Err(e) => json!({ "file": file.display().to_string(), "error": e.to_string() }),
@@ -299,7 +305,7 @@ impl<'a> Streamed<'a> {
         fields.join(",")
     }
 
-    fn emit(&self, line: &str) {
+    pub(crate) fn emit(&self, line: &str) {
         let _whole_lines = self.lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out = std::io::stdout().lock();
         // A closed pipe (`| head`) ends the output, not the measurement.

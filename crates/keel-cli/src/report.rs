@@ -6,7 +6,7 @@
 
 use super::album::Album;
 use super::error::{CliError, CliResult};
-use super::measure::{Measurement, measure_all, measurement_json, resolve_targets};
+use super::measure::{Measurement, Streamed, measure_all, measurement_json, resolve_targets};
 use super::pending_file::PendingFile;
 use super::plot::{LoudnessTrace, svg_plot};
 use super::progress::Progress;
@@ -33,6 +33,12 @@ pub struct ReportArgs {
     /// Platform targets to show (ids as `keel measure` lists, or `all`); default: all.
     #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
+    /// Also print one JSON object per file on stdout as each finishes (as `keel measure --jsonl`).
+    #[arg(long, conflicts_with = "csv")]
+    pub jsonl: bool,
+    /// Also print CSV on stdout, a row per file as each finishes (as `keel measure --csv`).
+    #[arg(long)]
+    pub csv: bool,
 }
 
 /// The per-file figures, in table order: JSON field, label, unit.
@@ -179,7 +185,15 @@ pub fn run(args: &ReportArgs, quiet: bool) -> CliResult<()> {
     let files = expand_folders(&args.inputs)?;
     let total: u64 = files.iter().filter_map(|f| AudioSource::open(f).ok()).filter_map(|r| r.info().frames).sum();
     let progress = Progress::new(total, "report", quiet);
-    let (results, tape) = measure_all(&files, &progress, args.album, |_, _| {});
+    let stream = Streamed::new(args.jsonl, args.csv, &targets);
+    if let Some(header) = stream.header() {
+        stream.emit(&header);
+    }
+    let (results, tape) = measure_all(&files, &progress, args.album, |f, result| {
+        if let Some(line) = stream.line(f, result) {
+            stream.emit(&line);
+        }
+    });
     progress.finish();
     let (measured, failures): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
     let measured: Vec<Measurement> = measured.into_iter().map(Result::unwrap).collect();
@@ -228,7 +242,7 @@ pub fn run(args: &ReportArgs, quiet: bool) -> CliResult<()> {
     let written = out.file()?.write_all(html.as_bytes());
     written.map_err(|e| CliError::io(&args.output, "cannot write the report", e))?;
     out.commit()?;
-    if !quiet {
+    if !(quiet || args.jsonl || args.csv) {
         println!("report of {} files -> {}", measured.len(), args.output.display());
     }
     Ok(())

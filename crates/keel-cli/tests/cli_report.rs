@@ -102,6 +102,14 @@ fn the_report_renders_with_the_measured_figures_its_plots_and_prints_on_a4() {
         std::fs::copy(&shot, docs).unwrap();
     }
 
+    // The same run can stream the records for a catalog while it writes the report.
+    let streamed = scratch.path("streamed.html");
+    let lines = ok(keel(&["report", album.to_str().unwrap(), "-o", streamed.to_str().unwrap(), "--jsonl", "-q"]));
+    let records: Vec<Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| files.iter().any(|f| f["integrated_lufs"] == r["integrated_lufs"])));
+    assert!(streamed.exists());
+
     // Printed: A4 pages, one for the summary, one for the album, one per track.
     let pdf_path = scratch.path("report.pdf");
     chromium(&[&format!("--print-to-pdf={}", pdf_path.display())], &report);
