@@ -34,7 +34,7 @@ use std::process::ExitCode;
     name = "keel",
     version,
     about = "Render, measure and master audio exactly as the Keel plugin does",
-    after_help = "Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input."
+    after_help = "Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input, 3 the system refused an operation (a full disk, say)."
 )]
 pub struct Cli {
     /// No progress bar.
@@ -46,13 +46,13 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Process WAV files through the plugin's chain.
+    /// Process audio files through the plugin's chain.
     Render(render::RenderArgs),
     /// Measure loudness (BS.1770 / EBU R128) and what platforms would do to it.
     Measure(measure::MeasureArgs),
     /// Write one self-contained HTML loudness report for files or an album.
     Report(report::ReportArgs),
-    /// Bring a file to a loudness target under a true-peak ceiling (two or more passes).
+    /// Bring a file, or an album, to a loudness target under a true-peak ceiling.
     Master(master::MasterArgs),
     /// Compare two WAV files sample by sample (null test).
     Compare(compare::CompareArgs),
