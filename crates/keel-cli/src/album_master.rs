@@ -145,7 +145,7 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     let worst_peak = readings.iter().map(|r| r.true_peak_dbtp).fold(f64::NEG_INFINITY, f64::max);
     if (aim.lufs - reached).abs() > 0.1 || worst_peak > aim.ceiling {
         return Err(CliError::check(format!(
-            "could not bring the album's {rule} to {} within 0.1 LU with every track under {} dBTP (got {reached:.2} LUFS, highest peak {worst_peak:.2} dBTP); nothing written",
+            "could not bring the album ({rule} rule) to {} within 0.1 LU with every track under {} dBTP (got {reached:.2} LUFS, highest peak {worst_peak:.2} dBTP); nothing written",
             aim.label, aim.ceiling
         )));
     }
