@@ -39,8 +39,7 @@ pub enum AlbumBasis {
     PerTrack,
 }
 
-/// A platform's album rule, with where it comes from (docs: ../shared/reference/delivery.md §4
-/// summarised in docs/loudness-notes.md §3).
+/// A platform's album rule, with where it comes from (docs/loudness-notes.md §3.1).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AlbumRule {
     pub basis: AlbumBasis,
