@@ -13,7 +13,9 @@ fn main() -> ExitCode {
         Some("bundle") => system::ensure(system::BUILD).and_then(|_| bundle(&args[1..])),
         Some("install") => install(),
         Some("test") => {
-            system::ensure(&[system::BUILD, system::DISPLAY, system::TEST_TOOLS].concat()).and_then(|_| test(&args[1..]))
+            system::ensure(&[system::BUILD, system::DISPLAY].concat())
+                .map(|()| system::ensure_each(system::TEST_TOOLS))
+                .and_then(|()| test(&args[1..]))
         }
         _ => nice_plug_xtask::main_with_args("cargo xtask", args).map_err(|e| format!("{e:#}")),
     };

@@ -71,6 +71,17 @@ pub fn ensure(packages: &[&str]) -> Result<(), String> {
     run(sudo, &install)
 }
 
+/// Installs each of `packages` on its own, so one the distribution lacks (Ubuntu ships Chromium
+/// only as a snap) does not stop the others; says loudly which could not be installed. The tests
+/// that need a missing tool fail and name it.
+pub fn ensure_each(packages: &[&str]) {
+    for package in packages {
+        if let Err(e) = ensure(&[package]) {
+            println!("xtask: WARNING: could not install {package} ({e}); the tests that need it will fail and say so");
+        }
+    }
+}
+
 /// pkg-config modules the build links against, with the Debian package that provides each.
 const PKG_CONFIG_MODULES: &[(&str, &str)] = &[
     ("x11", "libx11-dev"),

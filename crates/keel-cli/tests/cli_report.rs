@@ -9,9 +9,17 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Debian's `chromium`, else the names other distributions give it.
+fn browser() -> &'static str {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|name| Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .unwrap_or("chromium")
+}
+
 fn chromium(args: &[&str], page: &Path) -> std::process::Output {
     let url = format!("file://{}", page.display());
-    let output = Command::new("chromium")
+    let output = Command::new(browser())
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-pdf-header-footer"])
         .args(args)
         .arg(&url)
