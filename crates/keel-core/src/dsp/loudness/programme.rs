@@ -11,7 +11,6 @@ use super::range::RangeHistogram;
 pub struct ProgrammeLoudness {
     gating: GatingHistogram,
     range: RangeHistogram,
-    parts: usize,
 }
 
 impl ProgrammeLoudness {
@@ -23,12 +22,6 @@ impl ProgrammeLoudness {
     pub fn add(&mut self, meter: &LoudnessMeter) {
         self.gating.merge(meter.gating());
         self.range.merge(meter.range());
-        self.parts += 1;
-    }
-
-    /// Measurements added.
-    pub fn parts(&self) -> usize {
-        self.parts
     }
 
     /// Integrated loudness of the whole programme in LUFS (negative infinity if silent).

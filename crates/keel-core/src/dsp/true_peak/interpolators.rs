@@ -78,7 +78,7 @@ impl Bs1770Interpolator {
     #[inline]
     pub fn push(&mut self, x: f32) -> f32 {
         self.delay.write(sanitize(x));
-        kernel::window_peak(self.level, BS1770_FACTOR, &self.coefs, self.delay.window())
+        kernel::bs1770_peak(self.level, &self.coefs, self.delay.window())
     }
 
     /// Largest `|value|` the filter would still produce if only zeros followed (the ringing
@@ -89,7 +89,7 @@ impl Bs1770Interpolator {
         (1..=BS1770_TAPS_PER_PHASE)
             .map(|shift| {
                 let window = &scratch[shift..shift + BS1770_TAPS_PER_PHASE];
-                kernel::window_peak(self.level, BS1770_FACTOR, &self.coefs, window)
+                kernel::bs1770_peak(self.level, &self.coefs, window)
             })
             .fold(0.0f32, f32::max)
     }
@@ -99,7 +99,7 @@ impl Bs1770Interpolator {
     #[inline]
     pub fn push_phases(&mut self, x: f32, out: &mut [f32]) -> usize {
         self.delay.write(sanitize(x));
-        kernel::window_phases(self.level, BS1770_FACTOR, &self.coefs, self.delay.window(), out);
+        out[..BS1770_FACTOR].copy_from_slice(&kernel::bs1770_phases(self.level, &self.coefs, self.delay.window()));
         BS1770_FACTOR
     }
 }

@@ -8,6 +8,7 @@
 //! Even and odd taps go to separate accumulators (tap counts are even), so the additions form
 //! two dependency chains; the order is fixed, so every build computes the same values.
 
+use super::bs1770::BS1770_FACTOR;
 use super::design::{FINE_TAPS, HALF_BAND_OUTPUTS, HALF_BAND_TAPS, TWO_X, two_x_window};
 use crate::dsp::cpu::SimdLevel;
 
@@ -104,26 +105,16 @@ pub fn phases<const L: usize>(level: SimdLevel, coefs: &[f32], window: &[f32]) -
     phases_portable::<L>(coefs, window)
 }
 
-/// Largest |value| over the phases of one window, for any of the supported factors.
+/// Largest |value| over the four phases of one BS.1770 Annex 2 window.
 #[inline]
-pub fn window_peak(level: SimdLevel, factor: usize, coefs: &[f32], window: &[f32]) -> f32 {
-    match factor {
-        16 => max_abs(&phases::<16>(level, coefs, window)),
-        8 => max_abs(&phases::<8>(level, coefs, window)),
-        4 => max_abs(&phases::<4>(level, coefs, window)),
-        _ => max_abs(&phases::<2>(level, coefs, window)),
-    }
+pub fn bs1770_peak(level: SimdLevel, coefs: &[f32], window: &[f32]) -> f32 {
+    max_abs(&phases::<BS1770_FACTOR>(level, coefs, window))
 }
 
-/// Writes the phases of one window, earliest first, to `out[..factor]`.
+/// The four phases of one BS.1770 Annex 2 window, earliest first.
 #[inline]
-pub fn window_phases(level: SimdLevel, factor: usize, coefs: &[f32], window: &[f32], out: &mut [f32]) {
-    match factor {
-        16 => out[..16].copy_from_slice(&phases::<16>(level, coefs, window)),
-        8 => out[..8].copy_from_slice(&phases::<8>(level, coefs, window)),
-        4 => out[..4].copy_from_slice(&phases::<4>(level, coefs, window)),
-        _ => out[..2].copy_from_slice(&phases::<2>(level, coefs, window)),
-    }
+pub fn bs1770_phases(level: SimdLevel, coefs: &[f32], window: &[f32]) -> [f32; BS1770_FACTOR] {
+    phases::<BS1770_FACTOR>(level, coefs, window)
 }
 
 /// Intervals one call of [`two_x_block`] covers at most.
