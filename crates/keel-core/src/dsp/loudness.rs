@@ -463,28 +463,19 @@ impl LoudnessMeter {
 
     /// True peak of one channel in dBTP (live, floored by its sample peak).
     pub fn channel_true_peak_dbtp(&self, channel: usize) -> f64 {
-        if !self.true_peak_enabled {
-            return f64::NEG_INFINITY;
-        }
-        amplitude_to_db(
-            self.true_peaks[channel]
-                .peaks()
-                .bs1770
-                .max(self.sample_peaks[channel]),
-        )
+        self.channel_bs1770_dbtp(channel, self.true_peaks[channel].peaks())
     }
 
     /// True peak of one channel in dBTP including the buffered tail (see [`Self::final_reading`]).
     pub fn channel_final_true_peak_dbtp(&self, channel: usize) -> f64 {
+        self.channel_bs1770_dbtp(channel, self.true_peaks[channel].peaks_with_tail())
+    }
+
+    fn channel_bs1770_dbtp(&self, channel: usize, peaks: TruePeaks) -> f64 {
         if !self.true_peak_enabled {
             return f64::NEG_INFINITY;
         }
-        amplitude_to_db(
-            self.true_peaks[channel]
-                .peaks_with_tail()
-                .bs1770
-                .max(self.sample_peaks[channel]),
-        )
+        amplitude_to_db(peaks.bs1770.max(self.sample_peaks[channel]))
     }
 
     pub fn channel_sample_peak_dbfs(&self, channel: usize) -> f64 {
