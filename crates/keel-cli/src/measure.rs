@@ -198,9 +198,34 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
     })
 }
 
+/// Expands folders and measures every file behind one progress bar named `label`, streaming
+/// each result through `stream` as it comes (a CSV header first). Returns the files, their
+/// results in order and the album tape.
+pub(crate) fn measure_inputs(
+    inputs: &[PathBuf],
+    album: bool,
+    label: &str,
+    quiet: bool,
+    stream: &Streamed,
+) -> CliResult<(Vec<PathBuf>, Vec<CliResult<Measurement>>, AlbumTape)> {
+    let files = expand_folders(inputs)?;
+    let total: u64 = files.iter().filter_map(|f| AudioSource::open(f).ok()).filter_map(|r| r.info().frames).sum();
+    let progress = Progress::new(total, label, quiet);
+    if let Some(header) = stream.header() {
+        stream.emit(&header);
+    }
+    let (results, tape) = measure_all(&files, &progress, album, |f, result| {
+        if let Some(line) = stream.line(f, result) {
+            stream.emit(&line);
+        }
+    });
+    progress.finish();
+    Ok((files, results, tape))
+}
+
 /// Measures `files`: in parallel, or for an album in order onto its [`AlbumTape`]; `each` sees
 /// every result as it comes.
-pub fn measure_all(
+fn measure_all(
     files: &[PathBuf],
     progress: &Progress,
     album: bool,
@@ -435,19 +460,8 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
             return Err(CliError::input(format!("{}: --plot needs a .png or .svg file name", plot.display())));
         }
     }
-    let files = expand_folders(&args.files)?;
-    let total: u64 = files.iter().filter_map(|f| AudioSource::open(f).ok()).filter_map(|r| r.info().frames).sum();
-    let progress = Progress::new(total, "measure", quiet);
     let stream = Streamed::of(args, &targets);
-    if let Some(header) = stream.header() {
-        stream.emit(&header);
-    }
-    let (results, tape) = measure_all(&files, &progress, args.album, |f, result| {
-        if let Some(line) = stream.line(f, result) {
-            stream.emit(&line);
-        }
-    });
-    progress.finish();
+    let (files, results, tape) = measure_inputs(&args.files, args.album, "measure", quiet, &stream)?;
 
     let many = files.len() > 1;
     let mut failures = Vec::new();

@@ -6,12 +6,9 @@
 
 use super::album::Album;
 use super::error::{CliError, CliResult};
-use super::measure::{Measurement, Streamed, measure_all, measurement_json, resolve_targets};
+use super::measure::{Measurement, Streamed, measure_inputs, measurement_json, resolve_targets};
 use super::pending_file::PendingFile;
 use super::plot::{LoudnessTrace, svg_plot};
-use super::progress::Progress;
-use super::render::expand_folders;
-use super::source::AudioSource;
 use clap::Args;
 use keel_core::targets::{PLATFORM_TARGETS, PlatformTarget};
 use serde_json::Value;
@@ -182,22 +179,16 @@ pub fn run(args: &ReportArgs, quiet: bool) -> CliResult<()> {
     }
     let targets: Vec<&'static PlatformTarget> =
         if args.targets.is_empty() { PLATFORM_TARGETS.iter().collect() } else { resolve_targets(&args.targets)? };
-    let files = expand_folders(&args.inputs)?;
-    let total: u64 = files.iter().filter_map(|f| AudioSource::open(f).ok()).filter_map(|r| r.info().frames).sum();
-    let progress = Progress::new(total, "report", quiet);
     let stream = Streamed::new(args.jsonl, args.csv, &targets);
-    if let Some(header) = stream.header() {
-        stream.emit(&header);
-    }
-    let (results, tape) = measure_all(&files, &progress, args.album, |f, result| {
-        if let Some(line) = stream.line(f, result) {
-            stream.emit(&line);
+    let (files, results, tape) = measure_inputs(&args.inputs, args.album, "report", quiet, &stream)?;
+    let mut measured = Vec::with_capacity(results.len());
+    let mut failures = Vec::new();
+    for result in results {
+        match result {
+            Ok(m) => measured.push(m),
+            Err(e) => failures.push(e),
         }
-    });
-    progress.finish();
-    let (measured, failures): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
-    let measured: Vec<Measurement> = measured.into_iter().map(Result::unwrap).collect();
-    let failures: Vec<CliError> = failures.into_iter().map(|r| r.err().expect("partitioned")).collect();
+    }
     if !failures.is_empty() {
         return Err(CliError::several(
             format!("{} of {} files could not be measured; no report written", failures.len(), files.len()),
