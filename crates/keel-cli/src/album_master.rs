@@ -9,11 +9,11 @@
 use super::album::AlbumTape;
 use super::error::{CliError, CliResult};
 use super::master::{AIM_LU, Aim, MAX_PASSES, MasterArgs, Staging, apply, staging};
-use super::measure::measure_buffers;
 use super::output::{AudioWriter, FormatChoice};
 use super::render::{DEFAULT_BLOCK, configured_params, expand_folders, render_buffers};
 use super::source::AudioSource;
 use super::wav::WavFormat;
+use keel_core::dsp::denormals::FlushDenormals;
 use keel_core::dsp::loudness::{ChannelLayout, LoudnessMeter, LoudnessReading};
 use keel_core::params::ParamTable;
 use keel_core::targets::AlbumBasis;
@@ -28,7 +28,11 @@ struct Track {
 
 /// Every track's reading and the album's integrated loudness (back to back, or pooled when the
 /// sample rates differ).
-fn measure(tracks: &[Track], audio: &[Vec<Vec<f32>>]) -> CliResult<(Vec<LoudnessReading>, f64)> {
+fn measure<'a>(
+    tracks: &[Track],
+    audio: impl IntoIterator<Item = &'a Vec<Vec<f32>>>,
+) -> CliResult<(Vec<LoudnessReading>, f64)> {
+    let _flush = FlushDenormals::new();
     let mut tape = AlbumTape::new();
     let mut readings = Vec::with_capacity(tracks.len());
     for (track, channels) in tracks.iter().zip(audio) {
@@ -37,10 +41,11 @@ fn measure(tracks: &[Track], audio: &[Vec<Vec<f32>>]) -> CliResult<(Vec<Loudness
         tape.start_track(layout, track.format.sample_rate);
         let refs: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
         tape.feed(&refs);
-        let mut meter = LoudnessMeter::with_layout(layout, f64::from(track.format.sample_rate), false);
+        // One meter per track gives both its reading and its blocks for the album.
+        let mut meter = LoudnessMeter::with_layout(layout, f64::from(track.format.sample_rate), true);
         meter.process(&refs);
         tape.end_track(&meter);
-        readings.push(measure_buffers(channels, track.format.sample_rate)?);
+        readings.push(meter.final_reading());
     }
     Ok((readings, tape.loudness().0))
 }
@@ -60,7 +65,10 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     let mut params = configured_params(args.preset.as_deref(), &args.sets, &table)?;
     let inputs = expand_folders(&args.inputs)?;
     if args.output.exists() && !args.output.is_dir() {
-        return Err(CliError::input(format!("{}: an album needs an output folder, and this is a file", args.output.display())));
+        return Err(CliError::input(format!(
+            "{}: an album needs an output folder, and this is a file",
+            args.output.display()
+        )));
     }
     let mut tracks: Vec<Track> = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -86,8 +94,7 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
         }
         tracks.push(Track { input, output, format, audio });
     }
-    let originals: Vec<Vec<Vec<f32>>> = tracks.iter().map(|t| t.audio.clone()).collect();
-    let (before, album_before) = measure(&tracks, &originals)?;
+    let (before, album_before) = measure(&tracks, tracks.iter().map(|t| &t.audio))?;
     if !album_before.is_finite() {
         return Err(CliError::input("album: too quiet to measure (below the -70 LUFS gate)"));
     }
@@ -101,8 +108,7 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     };
     println!("before: album {album_before:.2} LUFS ({} tracks); aiming the {rule} at {}", tracks.len(), aim.label);
 
-    let resolved: Vec<_> =
-        tracks.iter().map(|t| choice.resolve(&t.output, t.format)).collect::<CliResult<Vec<_>>>()?;
+    let resolved: Vec<_> = tracks.iter().map(|t| choice.resolve(&t.output, t.format)).collect::<CliResult<Vec<_>>>()?;
     let mut margin = 0.0;
     let mut gain = aim.lufs - metric(&before, album_before);
     let mut previous: Option<(f64, f64)> = None;
