@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::limiter_signals::{clipped_drum_and_bass, quarter_rate_sine, step_100_db, tone_bursts, white_noise};
+use common::limiter_signals::{clipped_drum_and_bass, quarter_rate_sine, run, step_100_db, tone_bursts, white_noise};
 use common::{assert_no_alloc, db_to_gain, gain_to_db};
 use keel_core::dsp::limiter::{Limiter, LimiterSettings};
 use keel_core::dsp::rng::Rng;
@@ -19,18 +19,6 @@ fn limiter(fs: f64, s: &LimiterSettings) -> Limiter {
     let mut lim = Limiter::new(fs);
     lim.set_params(s);
     lim
-}
-
-/// Processes whole signals (in host-like blocks of 512) and appends `latency` samples of
-/// silence so the delayed tail comes out too.
-fn run(lim: &mut Limiter, left: &[f32], right: &[f32]) -> (Vec<f32>, Vec<f32>) {
-    let pad = lim.latency();
-    let mut l: Vec<f32> = left.iter().copied().chain(std::iter::repeat_n(0.0, pad)).collect();
-    let mut r: Vec<f32> = right.iter().copied().chain(std::iter::repeat_n(0.0, pad)).collect();
-    for (lb, rb) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
-        lim.process(lb, rb);
-    }
-    (l, r)
 }
 
 /// Output true peak in dB relative to the ceiling, by each meter (max over channels).

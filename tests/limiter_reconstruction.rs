@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::gain_to_db;
+use common::{gain_to_db, limiter_signals};
 use common::limiter_signals::{
     aliased_synth, clipped_drum_and_bass, music_like, naive_square, quarter_rate_sine, tone_bursts, white_noise,
 };
@@ -227,18 +227,11 @@ fn the_reference_is_flat_to_0_46_fs_and_rejects_images() {
 
 // ---- the limiter under test ----
 
-/// Whole signals in blocks of 512, with `latency` zeros appended so the delayed tail comes out
-/// (as tests/limiter.rs does).
+/// The limiter with these settings over whole signals (`limiter_signals::run`).
 fn run(fs: f64, s: &LimiterSettings, left: &[f32], right: &[f32]) -> (Vec<f32>, Vec<f32>) {
     let mut lim = Limiter::new(fs);
     lim.set_params(s);
-    let pad = lim.latency();
-    let mut l: Vec<f32> = left.iter().copied().chain(std::iter::repeat_n(0.0, pad)).collect();
-    let mut r: Vec<f32> = right.iter().copied().chain(std::iter::repeat_n(0.0, pad)).collect();
-    for (lb, rb) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
-        lim.process(lb, rb);
-    }
-    (l, r)
+    limiter_signals::run(&mut lim, left, right)
 }
 
 struct Case {

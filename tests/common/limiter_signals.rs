@@ -1,9 +1,22 @@
-//! Limiter test signals, shared by tests/limiter.rs and tests/limiter_reconstruction.rs.
-//! Deterministic (keel_core's Rng); call each channel with a different seed or phase so the
-//! stereo link has something to do.
+//! Limiter test signals and the way to run them, shared by tests/limiter.rs and
+//! tests/limiter_reconstruction.rs. Deterministic (keel_core's Rng); call each channel with a
+//! different seed or phase so the stereo link has something to do.
 
+use keel_core::dsp::limiter::Limiter;
 use keel_core::dsp::rng::Rng;
 use std::f64::consts::{PI, SQRT_2, TAU};
+
+/// Processes whole signals (in host-like blocks of 512) and appends `latency` samples of
+/// silence so the delayed tail comes out too.
+pub fn run(lim: &mut Limiter, left: &[f32], right: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let pad = lim.latency();
+    let mut l: Vec<f32> = left.iter().copied().chain(std::iter::repeat_n(0.0, pad)).collect();
+    let mut r: Vec<f32> = right.iter().copied().chain(std::iter::repeat_n(0.0, pad)).collect();
+    for (lb, rb) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
+        lim.process(lb, rb);
+    }
+    (l, r)
+}
 
 pub fn quarter_rate_sine(fs: f64, len: usize, phase_shift: f64) -> Vec<f32> {
     // fs/4 at 45 degrees: every sample is at 0.707 of a true peak of 1.0 (+3 dB inter-sample).
