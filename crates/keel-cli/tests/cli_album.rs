@@ -31,6 +31,18 @@ fn ffmpeg_integrated(path: &Path) -> f64 {
     line.trim_start_matches("I:").trim().trim_end_matches("LUFS").trim().parse().unwrap()
 }
 
+/// Writes 48 kHz stereo `tracks` back to back into one float WAV.
+fn join(tracks: &[PathBuf], into: &Path) {
+    let mut joined: Vec<Vec<f32>> = vec![Vec::new(), Vec::new()];
+    for track in tracks {
+        let (_, channels) = read_wav(track);
+        for (all, part) in joined.iter_mut().zip(channels) {
+            all.extend(part);
+        }
+    }
+    write_wav(into, 48_000, Encoding::Float32, &joined);
+}
+
 /// Three tracks of different loudness and character, 48 kHz stereo float.
 fn tracks(scratch: &Scratch) -> Vec<PathBuf> {
     vec![
@@ -51,15 +63,8 @@ fn album_loudness_is_the_loudness_of_the_tracks_back_to_back() {
     assert_eq!(album["measured_as"], "tracks back to back");
 
     // The same audio as one file.
-    let mut joined: Vec<Vec<f32>> = vec![Vec::new(), Vec::new()];
-    for track in &tracks {
-        let (_, channels) = read_wav(track);
-        for (all, part) in joined.iter_mut().zip(channels) {
-            all.extend(part);
-        }
-    }
     let concatenated = scratch.path("concatenated.wav");
-    write_wav(&concatenated, 48_000, Encoding::Float32, &joined);
+    join(&tracks, &concatenated);
     let one_file: Value =
         serde_json::from_str(&ok(keel(&["measure", "--json", "-q", concatenated.to_str().unwrap()]))).unwrap();
     let keel_joined = one_file["files"][0]["integrated_lufs"].as_f64().unwrap();
@@ -164,17 +169,10 @@ fn album_master_keeps_the_tracks_apart_puts_the_album_on_target_and_every_peak_u
         let album_lufs = after["album"]["integrated_lufs"].as_f64().unwrap();
         if target == "-14" {
             assert!((album_lufs + 14.0).abs() <= 0.1, "album {album_lufs}");
-            let mut joined: Vec<Vec<f32>> = vec![Vec::new(), Vec::new()];
             let mut names: Vec<PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
             names.sort();
-            for track in &names {
-                let (_, channels) = read_wav(track);
-                for (all, part) in joined.iter_mut().zip(channels) {
-                    all.extend(part);
-                }
-            }
             let concatenated = scratch.path("joined.wav");
-            write_wav(&concatenated, 48_000, Encoding::Float32, &joined);
+            join(&names, &concatenated);
             let ffmpeg = ffmpeg_integrated(&concatenated);
             println!("album master to -14 LUFS: keel {album_lufs:.3}, ffmpeg on the joined tracks {ffmpeg:.1}");
             assert!((ffmpeg + 14.0).abs() <= 0.15, "ffmpeg reads the album at {ffmpeg}");
