@@ -9,17 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v ffmpeg >/dev/null || { echo "ffmpeg is not installed: nothing to compare against (apt-get install ffmpeg)"; exit 1; }
-cargo build --release -q -p keel-cli
-keel="$PWD/target/release/keel"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
-
-# Programme-like material: pink noise with level changes, 5 minutes.
-"$keel" gen pink -o "$dir/a.wav" --seconds 120 --level -10 --seed 1 --format f32 -q >/dev/null
-"$keel" gen pink -o "$dir/b.wav" --seconds 60 --level -24 --seed 2 --format f32 -q >/dev/null
-"$keel" gen pink -o "$dir/c.wav" --seconds 120 --level -12 --seed 3 --format f32 -q >/dev/null
-ffmpeg -nostdin -v error -i "$dir/a.wav" -i "$dir/b.wav" -i "$dir/c.wav" \
-  -filter_complex "[0:a][1:a][2:a]concat=n=3:v=0:a=1" -c:a pcm_f32le "$dir/in.wav"
+# Programme-like material (pink noise with level changes, 5 minutes) in $dir/in.wav.
+. benches/programme.sh
 ffmpeg -nostdin -v error -i "$dir/in.wav" -c:a flac -sample_fmt s32 "$dir/in.flac"
 ffmpeg -nostdin -v error -i "$dir/in.wav" -c:a libmp3lame -b:a 320k "$dir/in.mp3"
 

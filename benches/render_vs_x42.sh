@@ -14,17 +14,8 @@ command -v ffmpeg >/dev/null || { echo "ffmpeg is not installed: nothing to comp
 ffmpeg -hide_banner -filters 2>/dev/null | awk '$2 == "lv2" {found = 1} END {exit !found}' ||
   { echo "this ffmpeg has no lv2 filter: cannot run x42-dpl"; exit 1; }
 [ -d /usr/lib/lv2/dpl.lv2 ] || { echo "x42-dpl is not installed (/usr/lib/lv2/dpl.lv2; apt-get install x42-plugins)"; exit 1; }
-cargo build --release -q -p keel-cli
-keel="$PWD/target/release/keel"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
-
-# Programme-like material as in benches/measure_vs_ffmpeg.sh: pink noise with level changes.
-"$keel" gen pink -o "$dir/a.wav" --seconds 120 --level -10 --seed 1 --format f32 -q >/dev/null
-"$keel" gen pink -o "$dir/b.wav" --seconds 60 --level -24 --seed 2 --format f32 -q >/dev/null
-"$keel" gen pink -o "$dir/c.wav" --seconds 120 --level -12 --seed 3 --format f32 -q >/dev/null
-ffmpeg -nostdin -v error -i "$dir/a.wav" -i "$dir/b.wav" -i "$dir/c.wav" \
-  -filter_complex "[0:a][1:a][2:a]concat=n=3:v=0:a=1" -c:a pcm_f32le "$dir/in.wav"
+# Programme-like material (pink noise with level changes, 5 minutes) in $dir/in.wav.
+. benches/programme.sh
 
 # The ':' in the plugin URI is escaped once for the filter graph, once for the option parser.
 x42='lv2=p=http\\://gareus.org/oss/lv2/dpl#stereo:c=threshold=-1|truepeak=1'
