@@ -221,10 +221,11 @@ impl Bs1770Tracker {
         self.countdown = 0;
     }
 
-    /// Where [`Self::peak_with_tail`] is: the sample index (counted from the first sample
-    /// processed) at the end of the interval that holds it; the last sample for the tail.
-    pub fn peak_with_tail_at(&self) -> u64 {
-        if self.interp.tail_max() > self.peak { self.processed.saturating_sub(1) } else { self.peak_at }
+    /// [`Self::peak_with_tail`] and where it is: the sample index (counted from the first
+    /// sample processed) at the end of the interval that holds it; the last sample for the tail.
+    pub fn peak_with_tail_at(&self) -> (f32, u64) {
+        let tail = self.interp.tail_max();
+        if tail > self.peak { (tail, self.processed.saturating_sub(1)) } else { (self.peak, self.peak_at) }
     }
 
     /// Largest interpolated `|value|` so far (linear), up to the interval the filter's latency
@@ -235,7 +236,7 @@ impl Bs1770Tracker {
 
     /// [`Self::peak`] including the ringing after the last sample, as if zeros followed.
     pub fn peak_with_tail(&self) -> f32 {
-        self.peak.max(self.interp.tail_max())
+        self.peak_with_tail_at().0
     }
 
     pub fn process(&mut self, samples: &[f32]) {
@@ -339,11 +340,8 @@ impl ChannelTruePeaks {
 
     /// Including the ringing after the last sample, as if zeros followed.
     pub fn peaks_with_tail(&self) -> TruePeaks {
-        TruePeaks {
-            bs1770: self.bs1770.peak_with_tail(),
-            bs1770_at: self.bs1770.peak_with_tail_at(),
-            reconstructed: self.reconstructed.peak_with_tail(),
-        }
+        let (bs1770, bs1770_at) = self.bs1770.peak_with_tail_at();
+        TruePeaks { bs1770, bs1770_at, reconstructed: self.reconstructed.peak_with_tail() }
     }
 }
 
