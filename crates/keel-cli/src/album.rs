@@ -219,7 +219,7 @@ impl<'a> Album<'a> {
             }
             for track in self.tracks {
                 let (album, single) = (Self::album_mode(t, gain, track), Self::track_mode(t, track));
-                let name = track.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = track.file_name();
                 println!(
                     "    {name:<28} {:6.1} LUFS, peak {:5.1} dBTP{}   | track mode {:6.1} LUFS ({:+.1} dB)",
                     album.lufs,

@@ -8,6 +8,7 @@
 
 use super::album::AlbumTape;
 use super::error::{CliError, CliResult};
+use super::measure::file_name_of;
 use super::master::{AIM_LU, Aim, MAX_PASSES, MasterArgs, Staging, apply, staging};
 use super::output::{AudioWriter, FormatChoice};
 use super::render::{DEFAULT_BLOCK, configured_params, expand_folders, render_buffers};
@@ -200,7 +201,7 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     );
     println!("  {:<28} {:>9} {:>9} {:>8} {:>10}", "track", "before", "after", "change", "true peak");
     for ((track, b), a) in tracks.iter().zip(&before).zip(&after) {
-        let name = track.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file_name_of(&track.input);
         println!(
             "  {name:<28} {:>9.2} {:>9.2} {:>+8.2} {:>10.2}",
             b.integrated,

@@ -19,7 +19,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, mpsc};
 
 /// Seconds between the momentary/short-term readings kept for the plot.
-pub(crate) const TRACE_HOP_SECONDS: f64 = 0.1;
+const TRACE_HOP_SECONDS: f64 = 0.1;
 /// Threads the true-peak trackers run on, each for a share of the channels.
 const TRUE_PEAK_THREADS: usize = 2;
 
@@ -92,6 +92,37 @@ pub struct Measurement {
     pub true_peak_at_seconds: f64,
     pub momentary_trace: Vec<f64>,
     pub short_term_trace: Vec<f64>,
+}
+
+impl Measurement {
+    /// The file's name without its folder.
+    pub fn file_name(&self) -> String {
+        file_name_of(&self.file)
+    }
+
+    /// What the loudness plot of this file shows.
+    pub fn trace<'a>(&'a self, title: &'a str, targets: &'a [(String, f64)]) -> LoudnessTrace<'a> {
+        let r = &self.reading;
+        LoudnessTrace {
+            title,
+            hop_seconds: TRACE_HOP_SECONDS,
+            momentary: &self.momentary_trace,
+            short_term: &self.short_term_trace,
+            integrated: Some(r.integrated),
+            targets,
+            peaks: Some((r.true_peak_dbtp, r.reconstructed_peak_dbtp)).filter(|(tp, rc)| tp.is_finite() && rc.is_finite()),
+        }
+    }
+}
+
+/// A path's last component, for tables and titles.
+pub fn file_name_of(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// The plot's target lines: (id, LUFS) of the targets that normalize to a loudness.
+pub fn target_lines(targets: &[&PlatformTarget]) -> Vec<(String, f64)> {
+    targets.iter().filter_map(|t| t.target_lufs.map(|l| (t.id.to_string(), l))).collect()
 }
 
 /// Measures planar audio already in memory (used by `master`).
@@ -470,20 +501,8 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
         match result {
             Ok(m) => {
                 if let Some(base) = &args.plot {
-                    let lines: Vec<(String, f64)> =
-                        targets.iter().filter_map(|t| t.target_lufs.map(|l| (t.id.to_string(), l))).collect();
-                    let title = m.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    let trace = LoudnessTrace {
-                        title: &title,
-                        hop_seconds: TRACE_HOP_SECONDS,
-                        momentary: &m.momentary_trace,
-                        short_term: &m.short_term_trace,
-                        integrated: Some(m.reading.integrated),
-                        targets: &lines,
-                        peaks: Some((m.reading.true_peak_dbtp, m.reading.reconstructed_peak_dbtp))
-                            .filter(|(tp, rc)| tp.is_finite() && rc.is_finite()),
-                    };
-                    write_plot(&plot_path(base, &m.file, many), &trace)?;
+                    let title = m.file_name();
+                    write_plot(&plot_path(base, &m.file, many), &m.trace(&title, &target_lines(&targets)))?;
                 }
                 measured.push(m);
             }

@@ -6,15 +6,15 @@
 
 use super::album::Album;
 use super::error::{CliError, CliResult};
-use super::measure::{Measurement, Streamed, measure_inputs, measurement_json, resolve_targets};
+use super::measure::{Measurement, Streamed, measure_inputs, measurement_json, resolve_targets, target_lines};
 use super::pending_file::PendingFile;
-use super::plot::{LoudnessTrace, svg_plot};
+use super::plot::svg_plot;
 use clap::Args;
 use keel_core::targets::{PLATFORM_TARGETS, PlatformTarget};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -79,10 +79,6 @@ fn cell(object: &Value, field: &str, over: bool) -> String {
     format!("<td data-field=\"{field}\" data-value=\"{value}\"{class}>{shown}</td>")
 }
 
-fn name_of(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-}
-
 fn minutes(seconds: f64) -> String {
     format!("{}:{:06.3}", (seconds / 60.0).floor(), seconds % 60.0)
 }
@@ -92,7 +88,7 @@ fn track_section(html: &mut String, m: &Measurement, object: &Value, targets: &[
     let _ = write!(
         html,
         "<section class=\"track\" data-file=\"{file}\"><h2>{}</h2><p class=\"meta\">{} ch &middot; {} Hz &middot; {} &middot; {}{}</p>",
-        escape(&name_of(&m.file)),
+        escape(&m.file_name()),
         m.channels,
         m.sample_rate,
         minutes(m.frames as f64 / f64::from(m.sample_rate)),
@@ -109,20 +105,10 @@ fn track_section(html: &mut String, m: &Measurement, object: &Value, targets: &[
         object["true_peak_at_seconds"],
         minutes(m.true_peak_at_seconds)
     );
-    let lines: Vec<(String, f64)> = targets.iter().filter_map(|t| t.target_lufs.map(|l| (t.id.to_string(), l))).collect();
     // A few target lines keep the legend readable; the table below has them all.
-    let lines: Vec<(String, f64)> = lines.into_iter().take(4).collect();
-    let title = name_of(&m.file);
-    let svg = svg_plot(&LoudnessTrace {
-        title: &title,
-        hop_seconds: super::measure::TRACE_HOP_SECONDS,
-        momentary: &m.momentary_trace,
-        short_term: &m.short_term_trace,
-        integrated: Some(m.reading.integrated),
-        targets: &lines,
-        peaks: Some((m.reading.true_peak_dbtp, m.reading.reconstructed_peak_dbtp))
-            .filter(|(tp, rc)| tp.is_finite() && rc.is_finite()),
-    })?;
+    let lines: Vec<(String, f64)> = target_lines(targets).into_iter().take(4).collect();
+    let title = m.file_name();
+    let svg = svg_plot(&m.trace(&title, &lines))?;
     let _ = write!(html, "<figure class=\"plot\">{svg}</figure>");
     html.push_str(
         "<table class=\"platforms\"><thead><tr><th>Platform</th><th>Target</th><th>Player gain</th><th>Plays at</th><th>Peak then</th><th>Ceiling</th></tr></thead><tbody>",
@@ -214,7 +200,7 @@ pub fn run(args: &ReportArgs, quiet: bool) -> CliResult<()> {
     }
     html.push_str("</tr></thead><tbody>");
     for (m, object) in measured.iter().zip(&objects) {
-        let _ = write!(html, "<tr data-file=\"{}\"><td>{}</td>", escape(&m.file.display().to_string()), escape(&name_of(&m.file)));
+        let _ = write!(html, "<tr data-file=\"{}\"><td>{}</td>", escape(&m.file.display().to_string()), escape(&m.file_name()));
         for (field, _, _) in FIGURES {
             html.push_str(&cell(object, field, false));
         }
