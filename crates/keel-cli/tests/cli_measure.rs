@@ -221,3 +221,24 @@ fn csv_parses_with_a_standard_reader_to_the_json_figures() {
         assert_eq!(&row[column("error")], "");
     }
 }
+
+#[test]
+fn the_true_peak_position_is_where_the_test_put_the_peak() {
+    let scratch = Scratch::new("measure-peak-at");
+    // Quiet noise, and one short 1 kHz burst 6 dB louder than anything else, 1.25 s in.
+    let rate = 48_000u32;
+    let mut rng = keel_core::dsp::rng::Rng::new(7);
+    let mut signal: Vec<f32> = (0..3 * rate as usize).map(|_| (0.05 * rng.bipolar()) as f32).collect();
+    let at = (1.25 * f64::from(rate)) as usize;
+    for (i, v) in signal[at..at + 48].iter_mut().enumerate() {
+        *v = (0.5 * (std::f64::consts::TAU * 1000.0 * (i as f64 + 12.0) / f64::from(rate)).sin()) as f32;
+    }
+    let peak_at = at + (0..48).max_by(|&a, &b| signal[at + a].abs().total_cmp(&signal[at + b].abs())).unwrap();
+    let path = scratch.path("burst.wav");
+    write_wav(&path, rate, keel_cli::wav::Encoding::Float32, &[signal.clone(), signal]);
+    let report = measure_json(&[&path], &[]);
+    let found = report["files"][0]["true_peak_at_seconds"].as_f64().unwrap();
+    let expected = peak_at as f64 / f64::from(rate);
+    println!("true peak at {found} s, the burst's largest sample at {expected} s");
+    assert!((found - expected).abs() <= 0.001, "{found} vs {expected}");
+}
