@@ -15,4 +15,6 @@ pub mod true_peak;
 pub mod k_weighting;
 pub mod level;
 pub mod ramp;
+pub mod resample;
+pub mod windowed_sinc;
 pub mod loudness;

@@ -11,6 +11,8 @@
 //! Together: 32x up to 192 kHz (16x above), read from a window of
 //! [`WINDOW`] input samples.
 
+use crate::dsp::windowed_sinc::kaiser_sinc;
+
 /// Input samples the half-band reads for one 2x sample.
 pub const HALF_BAND_TAPS: usize = 96;
 /// Kaiser beta of the half-band: about 99 dB of image rejection over 96 samples.
@@ -140,20 +142,6 @@ pub fn two_x_window<T: Copy + Default>(
     y
 }
 
-/// sinc(time) under a Kaiser window reaching zero at `|time| = half`.
-fn kaiser_sinc(time: f64, half: f64, beta: f64) -> f64 {
-    let u = time / half;
-    if u.abs() >= 1.0 {
-        return 0.0;
-    }
-    let sinc = if time == 0.0 {
-        1.0
-    } else {
-        (std::f64::consts::PI * time).sin() / (std::f64::consts::PI * time)
-    };
-    sinc * bessel_i0(beta * (1.0 - u * u).sqrt()) / bessel_i0(beta)
-}
-
 /// A windowed-sinc interpolator by `factor` with `taps` per phase, cutoff at the input's
 /// Nyquist, in the tap-major layout of [`ReconstructorDesign::fine_coefficients`].
 fn polyphase_sinc(factor: usize, taps: usize, beta: f64) -> Vec<f32> {
@@ -174,20 +162,6 @@ fn polyphase_sinc(factor: usize, taps: usize, beta: f64) -> Vec<f32> {
         }
     }
     coefs
-}
-
-/// Modified Bessel function of the first kind, order 0 (power series; converges for any x).
-fn bessel_i0(x: f64) -> f64 {
-    let quarter_x2 = 0.25 * x * x;
-    let mut term = 1.0;
-    let mut sum = 1.0;
-    let mut k = 1.0;
-    while term > 1e-17 * sum {
-        term *= quarter_x2 / (k * k);
-        sum += term;
-        k += 1.0;
-    }
-    sum
 }
 
 /// The largest sum of |coefficient| over the phases of a tap-major, phase-lane layout with
