@@ -23,10 +23,11 @@ pub const BUILD: &[&str] = &[
 /// A virtual display with software OpenGL, for the window tests.
 pub const DISPLAY: &[&str] = &["xvfb", "xauth", "x11-apps", "libgl1-mesa-dri", "libglx-mesa0"];
 
-/// The independent tools the tests compare against: ffmpeg and its encoders make the FLAC, ALAC,
-/// AIFF, MP3, AAC, Vorbis and Opus files the decoders are checked with; Chromium renders,
-/// screenshots and prints `keel report`'s HTML.
-pub const TEST_TOOLS: &[&str] = &["ffmpeg", "chromium"];
+/// The independent tools the tests compare against, and what the codec round trips run: ffmpeg
+/// and its encoders make the FLAC, ALAC, AIFF, MP3, AAC, Vorbis and Opus files the decoders are
+/// checked with, and its aac encoder is `keel`'s AAC; LAME's shared library is `keel`'s MP3
+/// encoder (loaded at run time); Chromium renders, screenshots and prints `keel report`'s HTML.
+pub const TEST_TOOLS: &[&str] = &["ffmpeg", "libmp3lame0", "chromium"];
 
 fn is_installed(package: &str) -> bool {
     Command::new("dpkg-query")

@@ -7,6 +7,8 @@
 
 pub mod album;
 pub mod album_master;
+pub mod codec;
+pub mod codec_safe;
 pub mod compare;
 pub mod decode;
 pub mod error;

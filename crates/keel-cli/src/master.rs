@@ -15,7 +15,10 @@ use keel_core::dsp::loudness::LoudnessReading;
 use keel_core::targets::PlatformTarget;
 use keel_core::params::{ParamTable, ParamValue};
 use clap::Args;
-use std::path::PathBuf;
+use super::codec::{CodecSpec, ScratchDir, encode_to};
+use super::pending_file::PendingFile;
+use super::wav::Encoding;
+use std::path::{Path, PathBuf};
 
 /// Aim inside the +-0.1 LU promise, so an independent meter agrees too.
 pub(crate) const AIM_LU: f64 = 0.03;
@@ -53,6 +56,17 @@ pub struct MasterArgs {
     /// Output sample format (default: the input's); integer output is dithered.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+    /// Keep the ceiling after the platforms' encoders: encode the master with each codec
+    /// (CODEC:KBPS,... as `keel measure --codec` takes), decode it, and lower the limiter's
+    /// ceiling until every decoded true peak is at or under --ceiling with the loudness still on
+    /// target; then print the ceiling used and each codec's decoded peak. Writes nothing (exit 1)
+    /// when both cannot hold.
+    #[arg(long, value_name = "LIST", conflicts_with = "album")]
+    pub codec_safe: Option<String>,
+    /// Also write the master encoded with these codecs (CODEC:KBPS,...) beside it, as
+    /// <master stem>-<codec><kbps>.m4a / .opus / .ogg / .mp3.
+    #[arg(long, value_name = "LIST", conflicts_with = "album")]
+    pub deliver: Option<String>,
 }
 
 /// The gain staging for a total gain `g` dB under `ceiling` dBTP.
@@ -124,6 +138,78 @@ impl Aim {
     }
 }
 
+/// A single file brought to a loudness under a ceiling: the staging, the rendered audio at the
+/// output's settings, and its measurement.
+pub(crate) struct Mastered {
+    pub stage: Staging,
+    pub rendered: Vec<Vec<f32>>,
+    pub reading: LoudnessReading,
+}
+
+/// What one master search works on: the input, the chain's settings and the aim.
+pub(crate) struct MasterJob<'a> {
+    pub input: &'a [Vec<f32>],
+    pub sample_rate: u32,
+    pub params: Configured,
+    pub table: ParamTable,
+    pub encoding: Encoding,
+    pub target_lufs: f64,
+    pub target_label: String,
+    /// The input's integrated loudness.
+    pub before: f64,
+}
+
+impl MasterJob<'_> {
+    /// Finds the staging that puts the input on the loudness target with its true peak at or
+    /// under `ceiling` dBTP; a check failure (exit 1) when it cannot, saying what it reached.
+    pub fn master_to(&mut self, ceiling: f64) -> CliResult<Mastered> {
+        let rate = f64::from(self.sample_rate);
+        let target_lufs = self.target_lufs;
+        let mut margin = 0.0;
+        let mut gain = target_lufs - self.before;
+        let mut previous: Option<(f64, f64)> = None;
+        let mut best: Option<Mastered> = None;
+        for _ in 0..MAX_PASSES {
+            let Some(stage) = staging(gain, ceiling, margin) else { break };
+            apply(&mut self.params, &self.table, stage)?;
+            let rendered = render_buffers(rate, &self.params.settings_for(self.encoding), self.input, DEFAULT_BLOCK)?;
+            let reading = measure_buffers(&rendered, self.sample_rate)?;
+            let error = target_lufs - reading.integrated;
+            let peak_ok = reading.true_peak_dbtp <= ceiling;
+            let done = error.abs() <= AIM_LU && peak_ok;
+            let (integrated, peak) = (reading.integrated, reading.true_peak_dbtp);
+            best = Some(Mastered { stage, rendered, reading });
+            if done {
+                break;
+            }
+            if !peak_ok {
+                margin += peak - ceiling + 0.01;
+            }
+            // Secant on loudness against gain; limiting makes the slope 1 or steeper.
+            let slope = match previous {
+                Some((g0, l0)) if (integrated - l0).abs() > 1e-6 => ((gain - g0) / (integrated - l0)).clamp(1.0, 20.0),
+                _ => 1.0,
+            };
+            previous = Some((gain, integrated));
+            gain += error * slope;
+        }
+        let label = &self.target_label;
+        let Some(mastered) = best else {
+            return Err(CliError::check(format!(
+                "cannot reach {label}: it needs {gain:.1} dB of gain, more than drive and output gain allow"
+            )));
+        };
+        let reading = &mastered.reading;
+        if (target_lufs - reading.integrated).abs() > 0.1 || reading.true_peak_dbtp > ceiling {
+            return Err(CliError::check(format!(
+                "could not reach {label} within 0.1 LU under {ceiling:.2} dBTP (got {:.2} LUFS, {:.2} dBTP); nothing written",
+                reading.integrated, reading.true_peak_dbtp
+            )));
+        }
+        Ok(mastered)
+    }
+}
+
 pub fn run(args: &MasterArgs) -> CliResult<()> {
     if args.album {
         return super::album_master::run(args);
@@ -132,10 +218,15 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
         return Err(CliError::input("master takes one input file; for several, master them as an album with --album"));
     };
     let Aim { lufs: target_lufs, ceiling, label: target_label, .. } = Aim::of(args)?;
+    let codec_safe = args.codec_safe.as_deref().map(CodecSpec::parse_list).transpose()?;
+    let deliver = args.deliver.as_deref().map(CodecSpec::parse_list).transpose()?;
     let choice = FormatChoice::parse(args.format.as_deref())?;
     let table = ParamTable::new();
-    let mut params = configured_params(args.preset.as_deref(), &args.sets, &table)?;
+    let params = configured_params(args.preset.as_deref(), &args.sets, &table)?;
     super::refuse_overwriting_input(input_path, &args.output)?;
+    for spec in deliver.iter().flatten() {
+        super::refuse_overwriting_input(input_path, &delivery_path(&args.output, *spec))?;
+    }
     let (format, input) = AudioSource::open(input_path)?.read_all::<f32>()?;
     if format.channels > 2 {
         return Err(CliError::input(format!("{}: master handles mono and stereo files", input_path.display())));
@@ -146,48 +237,22 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     }
     println!("before: {}", describe(&before));
 
-    let rate = f64::from(format.sample_rate);
     let (container, out_format) = choice.resolve(&args.output, format)?;
-    let mut margin = 0.0;
-    let mut gain = target_lufs - before.integrated;
-    let mut previous: Option<(f64, f64)> = None;
-    let mut best: Option<(Staging, Vec<Vec<f32>>, LoudnessReading)> = None;
-    for _ in 0..MAX_PASSES {
-        let Some(stage) = staging(gain, ceiling, margin) else { break };
-        apply(&mut params, &table, stage)?;
-        let rendered = render_buffers(rate, &params.settings_for(out_format.encoding), &input, DEFAULT_BLOCK)?;
-        let reading = measure_buffers(&rendered, format.sample_rate)?;
-        let error = target_lufs - reading.integrated;
-        let peak_ok = reading.true_peak_dbtp <= ceiling;
-        let done = error.abs() <= AIM_LU && peak_ok;
-        best = Some((stage, rendered, reading));
-        if done {
-            break;
-        }
-        if !peak_ok {
-            margin += reading.true_peak_dbtp - ceiling + 0.01;
-        }
-        // Secant on loudness against gain; limiting makes the slope 1 or steeper.
-        let slope = match previous {
-            Some((g0, l0)) if (reading.integrated - l0).abs() > 1e-6 => ((gain - g0) / (reading.integrated - l0)).clamp(1.0, 20.0),
-            _ => 1.0,
-        };
-        previous = Some((gain, reading.integrated));
-        gain += error * slope;
-    }
-    let Some((stage, rendered, reading)) = best else {
-        return Err(CliError::check(format!(
-            "cannot reach {target_label}: it needs {gain:.1} dB of gain, more than drive and output gain allow"
-        )));
+    let mut job = MasterJob {
+        input: &input,
+        sample_rate: format.sample_rate,
+        params,
+        table,
+        encoding: out_format.encoding,
+        target_lufs,
+        target_label: target_label.clone(),
+        before: before.integrated,
     };
-    let reached = (target_lufs - reading.integrated).abs() <= 0.1 && reading.true_peak_dbtp <= ceiling;
-    if !reached {
-        println!("best:   {}", describe(&reading));
-        return Err(CliError::check(format!(
-            "could not reach {target_label} within 0.1 LU under {ceiling} dBTP (got {:.2} LUFS, {:.2} dBTP); nothing written",
-            reading.integrated, reading.true_peak_dbtp
-        )));
-    }
+    let (mastered, used_ceiling) = match &codec_safe {
+        None => (job.master_to(ceiling)?, ceiling),
+        Some(specs) => super::codec_safe::search(&mut job, specs, ceiling, container, out_format)?,
+    };
+    let Mastered { stage, rendered, .. } = mastered;
 
     let mut writer = AudioWriter::create(&args.output, container, out_format)?;
     let refs: Vec<&[f32]> = rendered.iter().map(Vec::as_slice).collect();
@@ -198,10 +263,10 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     let after = measure_buffers(&written, format.sample_rate)?;
     println!("after:  {}", describe(&after));
     println!(
-        "target {target_label}, ceiling {ceiling:.1} dBTP: limiter drive {:.2} dB, limiter ceiling {:.2} dBTP, output gain {:+.2} dB",
+        "target {target_label}, ceiling {used_ceiling:.2} dBTP: limiter drive {:.2} dB, limiter ceiling {:.2} dBTP, output gain {:+.2} dB",
         stage.drive_db, stage.limiter_ceiling_db, stage.out_gain_db
     );
-    if (target_lufs - after.integrated).abs() > 0.1 || after.true_peak_dbtp > ceiling {
+    if (target_lufs - after.integrated).abs() > 0.1 || after.true_peak_dbtp > used_ceiling {
         let _ = std::fs::remove_file(&args.output);
         return Err(CliError::check(format!(
             "written file measures {:.2} LUFS, {:.2} dBTP after {} quantization; removed it",
@@ -210,5 +275,28 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
             out_format.encoding.name()
         )));
     }
+    for spec in deliver.iter().flatten() {
+        let path = delivery_path(&args.output, *spec);
+        deliver_file(*spec, &written, format.sample_rate, &path)?;
+        println!("wrote {} ({spec}, {})", path.display(), spec.codec.encoder());
+    }
     Ok(())
+}
+
+/// Where `--deliver` puts a codec's file: beside the master, as `<master stem>-<codec><kbps>.<ext>`.
+pub(crate) fn delivery_path(master: &Path, spec: CodecSpec) -> PathBuf {
+    let stem = master.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "master".into());
+    master.with_file_name(format!("{stem}-{}{}.{}", spec.codec.name(), spec.kbps, spec.codec.extension()))
+}
+
+/// Encodes `audio` to `path`, which appears only when complete.
+fn deliver_file(spec: CodecSpec, audio: &[Vec<f32>], sample_rate: u32, path: &Path) -> CliResult<()> {
+    let scratch = ScratchDir::new()?;
+    let encoded = scratch.path().join(format!("delivery.{}", spec.codec.extension()));
+    encode_to(spec, audio, sample_rate, &encoded)?;
+    let mut out = PendingFile::create(path)?;
+    let mut from = std::fs::File::open(&encoded).map_err(|e| CliError::io(&encoded, "cannot read", e))?;
+    let file = out.file()?;
+    std::io::copy(&mut from, file).map_err(|e| CliError::io(path, "cannot write", e))?;
+    out.commit()
 }

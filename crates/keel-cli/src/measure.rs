@@ -5,6 +5,7 @@ use super::error::{CliError, CliResult};
 use super::plot::{LoudnessTrace, write_plot};
 use super::progress::Progress;
 use super::album::{Album, AlbumTape};
+use super::codec::{CodecReading, CodecSpec, round_trips};
 use super::render::expand_folders;
 use super::source::AudioSource;
 use clap::Args;
@@ -50,6 +51,13 @@ pub struct MeasureArgs {
     /// each gets its own image, named OUT-<file stem>.png.
     #[arg(long, value_name = "OUT.png|OUT.svg")]
     pub plot: Option<PathBuf>,
+    /// Also encode each file with these codecs at these bitrates (kbps), decode it, and report
+    /// the decoded true peak, its rise and the loudness after decoding: CODEC:KBPS,... with
+    /// codecs aac (ffmpeg's encoder, when ffmpeg is installed), opus (libopus), vorbis
+    /// (libvorbis) and mp3 (LAME, when libmp3lame is installed). Opus runs at 48 kHz and MP3 at
+    /// 32, 44.1 or 48 kHz; other rates are converted first, and the report says so.
+    #[arg(long, value_name = "LIST", conflicts_with_all = ["jsonl", "csv", "album"])]
+    pub codec: Option<String>,
 }
 
 /// Short names scripts are likely to type.
@@ -473,6 +481,31 @@ fn print_text(m: &Measurement, targets: &[&PlatformTarget]) {
     }
 }
 
+/// Every codec's round trip of every measured file (files in parallel); a file whose round trips
+/// fail moves from `measured` to `failures`.
+fn codec_round_trips(specs: &[CodecSpec], measured: &mut Vec<Measurement>, failures: &mut Vec<CliError>) -> Vec<Vec<CodecReading>> {
+    let results: Vec<CliResult<Vec<CodecReading>>> = measured
+        .par_iter()
+        .map(|m| {
+            let (format, audio) = AudioSource::open(&m.file)?.read_all::<f32>()?;
+            round_trips(specs, &m.file, &audio, format.sample_rate)
+        })
+        .collect();
+    let mut kept = Vec::new();
+    let mut readings = Vec::new();
+    for (m, result) in std::mem::take(measured).into_iter().zip(results) {
+        match result {
+            Ok(r) => {
+                kept.push(m);
+                readings.push(r);
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    *measured = kept;
+    readings
+}
+
 fn plot_path(base: &Path, file: &Path, many: bool) -> PathBuf {
     if !many {
         return base.to_path_buf();
@@ -491,6 +524,7 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
             return Err(CliError::input(format!("{}: --plot needs a .png or .svg file name", plot.display())));
         }
     }
+    let codecs = args.codec.as_deref().map(CodecSpec::parse_list).transpose()?;
     let stream = Streamed::of(args, &targets);
     let (files, results, tape) = measure_inputs(&args.files, args.album, "measure", quiet, &stream)?;
 
@@ -509,6 +543,10 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
             Err(e) => failures.push(e),
         }
     }
+    let round_trips = match &codecs {
+        Some(specs) => codec_round_trips(specs, &mut measured, &mut failures),
+        None => Vec::new(),
+    };
     let album = if args.album && failures.is_empty() {
         let album_targets: Vec<&PlatformTarget> =
             if args.targets.is_empty() { PLATFORM_TARGETS.iter().collect() } else { targets.clone() };
@@ -522,7 +560,17 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
             stream.emit(&json!({ "album": album.json() }).to_string());
         }
     } else if args.json {
-        let file_list: Vec<Value> = measured.iter().map(|m| measurement_json(m, &targets)).collect();
+        let file_list: Vec<Value> = measured
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let mut object = measurement_json(m, &targets);
+                if let Some(readings) = round_trips.get(i) {
+                    object["codecs"] = readings.iter().map(|c| c.json(&m.reading)).collect();
+                }
+                object
+            })
+            .collect();
         let failed: Vec<Value> = failures.iter().map(|e| json!({ "error": e.to_string() })).collect();
         let mut report = json!({ "files": file_list, "failed": failed });
         if let Some(album) = &album {
@@ -530,8 +578,14 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
         }
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
-        for m in &measured {
+        for (i, m) in measured.iter().enumerate() {
             print_text(m, &targets);
+            if let Some(readings) = round_trips.get(i) {
+                println!("  after encoding and decoding (rise over the source's true peak):");
+                for c in readings {
+                    println!("    {}", c.line(&m.reading));
+                }
+            }
         }
         if let Some(album) = &album {
             album.print();

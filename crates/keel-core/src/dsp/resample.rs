@@ -108,7 +108,14 @@ mod tests {
 
     #[test]
     fn tones_in_the_pass_band_come_out_where_the_analytic_sine_is() {
-        for (from, to) in [(44_100, 48_000), (48_000, 44_100), (96_000, 48_000), (88_200, 44_100), (32_000, 48_000), (192_000, 48_000)] {
+        for (from, to) in [
+            (44_100, 48_000),
+            (48_000, 44_100),
+            (96_000, 48_000),
+            (88_200, 44_100),
+            (32_000, 48_000),
+            (192_000, 48_000),
+        ] {
             let pass_band = 0.43 * f64::from(from.min(to));
             for freq in [100.0, 1000.0, 10_000.0, pass_band] {
                 let e = worst_error_db(from, to, freq);
