@@ -26,7 +26,7 @@ pub mod report;
 pub mod source;
 pub mod wav;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use error::{CliError, CliResult};
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -71,7 +71,13 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let asks_help = args.iter().skip(1).any(|a| a == "-h" || a == "--help" || a == "help");
+    let mut command = Cli::command();
+    if asks_help {
+        command = with_codec_availability(command);
+    }
+    let cli = match command.try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
@@ -95,6 +101,28 @@ fn execute(cli: Cli) -> CliResult<()> {
         Command::Gen(args) => generate::run(&args),
         Command::Params(args) => params::run(&args),
     }
+}
+
+/// The codec options' help, completed with what this build and system can run (probing for
+/// ffmpeg and libmp3lame only when help is asked for).
+fn with_codec_availability(command: clap::Command) -> clap::Command {
+    let missing: Vec<String> = codec::Codec::ALL
+        .iter()
+        .filter_map(|c| c.available().err().map(|why| format!("{}: {why}", c.name())))
+        .collect();
+    let note = if missing.is_empty() {
+        "All four codecs are available here.".to_string()
+    } else {
+        format!("Not available here: {}.", missing.join("; "))
+    };
+    let complete = move |arg: clap::Arg| {
+        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let end = if help.ends_with('.') { "" } else { "." };
+        arg.help(format!("{help}{end} {note}"))
+    };
+    command
+        .mut_subcommand("measure", |c| c.mut_arg("codec", complete.clone()))
+        .mut_subcommand("master", |c| c.mut_arg("codec_safe", complete.clone()).mut_arg("deliver", complete))
 }
 
 /// Help and version print as clap formats them; real usage errors become one line and exit 2.
