@@ -3,6 +3,7 @@
 
 pub mod editor;
 pub mod meter_values;
+pub mod monitor;
 pub mod params;
 pub mod preset;
 pub mod spectrum_tap;
@@ -11,8 +12,10 @@ pub mod state_compat;
 use keel_core::chain::Chain;
 use keel_core::dsp::denormals::FlushDenormals;
 use keel_core::dsp::level::peak;
-use keel_core::dsp::loudness::{ChannelLayout, LoudnessMeter};
+use keel_core::dsp::loudness::{ChannelLayout, LoudnessMeter, LoudnessReading};
+use keel_core::monitor::{LevelMatch, PlatformPlayback};
 use meter_values::{GAIN_HISTORY_INTERVAL, LOUDNESS_HISTORY_INTERVAL, MeterSnapshot, MeterValues};
+use monitor::MonitorControls;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
 use params::KeelParams;
@@ -42,6 +45,10 @@ pub struct Keel {
     mono_scratch: Vec<f32>,
     /// Meter snapshots handed to the editor so far.
     blocks_published: u64,
+    /// Listen-as and compare, switched from the editor; after the meter, never rendered.
+    monitor: Arc<MonitorControls>,
+    playback: PlatformPlayback,
+    level_match: LevelMatch,
 }
 
 impl Default for Keel {
@@ -60,6 +67,9 @@ impl Default for Keel {
             output_meter: LoudnessMeter::with_layout(ChannelLayout::Stereo, 48_000.0, true),
             mono_scratch: Vec::new(),
             blocks_published: 0,
+            monitor: Arc::new(MonitorControls::default()),
+            playback: PlatformPlayback::new(48_000.0),
+            level_match: LevelMatch::new(48_000.0, 0, 0, 2),
         }
     }
 }
@@ -115,6 +125,7 @@ impl Plugin for Keel {
     fn reset(&mut self) {
         self.chain.reset();
         self.output_meter.reset();
+        self.level_match.reset();
     }
 
     fn process(
@@ -140,6 +151,8 @@ impl Keel {
         self.mono_scratch = vec![0.0; max_block];
         let layout = if channels == 1 { ChannelLayout::Mono } else { ChannelLayout::Stereo };
         self.output_meter = LoudnessMeter::with_layout(layout, sample_rate, true);
+        self.playback = PlatformPlayback::new(sample_rate);
+        self.level_match = LevelMatch::new(sample_rate, self.chain.latency(), max_block, channels);
     }
 
     /// What the editor shares with the audio side.
@@ -149,6 +162,7 @@ impl Keel {
             sample_rate: self.sample_rate.clone(),
             meters: self.meters.clone(),
             spectrum: self.spectrum.clone(),
+            monitor: self.monitor.clone(),
         }
     }
 
@@ -163,10 +177,12 @@ impl Keel {
             self.meters.short_term_history.clear();
         }
         self.output_meter.set_paused(self.meters.paused.load(Ordering::Relaxed));
-        let frames = match channels {
+        let reading = match channels {
             [left, right, ..] => {
                 self.process_stereo(left, right, analyze);
-                left.len()
+                let reading = self.output_meter.reading();
+                self.monitor(left, Some(right), &reading);
+                Some((left.len(), reading))
             }
             [mono] => {
                 let n = mono.len().min(self.mono_scratch.len());
@@ -177,13 +193,32 @@ impl Keel {
                 if analyze {
                     self.spectrum.write(TapPoint::Input, mono, mono);
                 }
+                self.level_match.capture_input(mono, None);
                 self.chain.process(mono, copy);
                 self.after_chain(mono, None, analyze);
-                n
+                let reading = self.output_meter.reading();
+                self.monitor(mono, None, &reading);
+                Some((n, reading))
             }
-            [] => 0,
+            [] => None,
         };
-        self.publish_meters(frames);
+        if let Some((frames, reading)) = reading {
+            self.publish_meters(frames, &reading);
+        }
+    }
+
+    /// Listen-as and compare, after the meters: what the user hears, not what Keel outputs
+    /// when neither is on (then the block passes untouched).
+    fn monitor(&mut self, left: &mut [f32], right: Option<&mut [f32]>, reading: &LoudnessReading) {
+        let mut right = right;
+        self.level_match.set_enabled(self.monitor.compare());
+        self.level_match.process(left, right.as_deref_mut(), reading.short_term);
+        self.playback.set_target(self.monitor.listen_as());
+        self.playback.process(left, right, reading.integrated, reading.true_peak_dbtp);
+        let monitor = &self.monitor;
+        monitor.compare_gain_db.store(self.level_match.gain_db() as f32, Ordering::Relaxed);
+        monitor.listen_gain_db.store(self.playback.gain_db() as f32, Ordering::Relaxed);
+        monitor.listen_limiter_db.store(self.playback.limiter_gain_db() as f32, Ordering::Relaxed);
     }
 
     fn process_stereo(&mut self, left: &mut [f32], right: &mut [f32], analyze: bool) {
@@ -191,6 +226,7 @@ impl Keel {
         if analyze {
             self.spectrum.write(TapPoint::Input, left, right);
         }
+        self.level_match.capture_input(left, Some(right));
         self.chain.process(left, right);
         self.after_chain(left, Some(right), analyze);
     }
@@ -211,12 +247,12 @@ impl Keel {
     }
 
     /// Loudness, gain reduction and the histories, once per block.
-    fn publish_meters(&mut self, frames: usize) {
+    fn publish_meters(&mut self, frames: usize, reading: &LoudnessReading) {
+        let reading = *reading;
         let meters = &self.meters;
         let (compressor_gr, limiter_gr) = self.chain.gain_reduction_db();
         meters.compressor_gr_peak_db.accumulate(f64::from(compressor_gr));
         meters.limiter_gr_peak_db.accumulate(f64::from(limiter_gr));
-        let reading = self.output_meter.reading();
         meters.publish(&MeterSnapshot {
             loudness: reading,
             compressor_gr_db: f64::from(compressor_gr),

@@ -1,7 +1,8 @@
 //! The plugin's audio-thread work under the allocation guard, across every mode and parameter
 //! change: `Keel::process_channels` (what `Plugin::process` runs: parameters to chain settings,
 //! the chain on a stereo or a mono bus, the output meter and its pause and reset requests, the
-//! editor's analyzer tap and meter values) and `Plugin::reset`, at every common sample rate,
+//! editor's analyzer tap and meter values, listen-as on every platform and the level-matched
+//! compare) and `Plugin::reset`, at every common sample rate,
 //! with block sizes from 0 to 4096 frames, non-finite blocks, and parameters changed between
 //! blocks the way a host's automation does.
 //!
@@ -16,6 +17,7 @@ mod common;
 use common::assert_no_alloc;
 use keel::Keel;
 use keel_core::dsp::rng::Rng;
+use keel::monitor::listening_platforms;
 use keel::preset::set_values;
 use keel_core::params::{ParamKind, ParamTable, ParamValue};
 use nice_plug::prelude::Plugin;
@@ -64,6 +66,12 @@ fn every_mode_and_parameter_change_processes_without_allocating() {
                     }
                 }
                 set_values(&shared.params, &changes).unwrap();
+                // The editor's monitoring: every listening platform in turn (and off), and the
+                // compare switched on and off.
+                let platforms: Vec<Option<&str>> =
+                    std::iter::once(None).chain(listening_platforms().map(|t| Some(t.id))).collect();
+                shared.monitor.set_listen_as(platforms[(block / 3) % platforms.len()]);
+                shared.monitor.set_compare(block % 7 < 4);
                 shared.meters.paused.store(block % 11 == 4, Ordering::Relaxed);
                 if block % 13 == 6 {
                     shared.meters.reset_requested.store(true, Ordering::Relaxed);

@@ -8,11 +8,14 @@ mod eq_panel;
 mod history_graph;
 mod loudness_panel;
 mod meters;
+mod monitor_bar;
 mod preset_bar;
+pub mod settings_history;
 mod spectrum_view;
 pub mod widgets;
 
 use crate::meter_values::MeterValues;
+use crate::monitor::MonitorControls;
 use crate::params::KeelParams;
 use crate::spectrum_tap::SpectrumTap;
 use nice_plug::context::gui::GuiContext;
@@ -26,6 +29,7 @@ pub use dynamics_panel::DynamicsState;
 pub use eq_curve::CurveState;
 pub use loudness_panel::LoudnessState;
 pub use preset_bar::PresetState;
+pub use settings_history::SettingsHistory;
 
 pub const DEFAULT_WIDTH: u32 = 1180;
 pub const DEFAULT_HEIGHT: u32 = 800;
@@ -41,6 +45,8 @@ pub struct EditorShared {
     pub sample_rate: Arc<AtomicF32>,
     pub meters: Arc<MeterValues>,
     pub spectrum: Arc<SpectrumTap>,
+    /// Listen-as and compare: editor-owned, never saved.
+    pub monitor: Arc<MonitorControls>,
 }
 
 impl EditorShared {
@@ -56,18 +62,27 @@ pub struct KeelUi {
     pub dynamics: DynamicsState,
     pub loudness: LoudnessState,
     pub presets: PresetState,
+    pub history: SettingsHistory,
 }
 
 impl KeelUi {
     pub fn show(&mut self, ui: &mut egui::Ui, shared: &EditorShared, setter: &ParamSetter) {
         // Meters move without user input: repaint at a steady rate while open.
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(33));
+        let before = self.history.begin_frame(&shared.params);
         egui::Frame::NONE.inner_margin(8.0).show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading(egui::RichText::new("Keel").strong());
                 ui.add_space(16.0);
                 preset_bar::show(ui, shared, setter, &mut self.presets);
             });
+            ui.horizontal(|ui| {
+                settings_history::show(ui, setter, &mut self.history);
+                ui.add_space(16.0);
+                ui.separator();
+                monitor_bar::controls(ui, shared);
+            });
+            monitor_bar::banner(ui, shared);
             ui.add_space(4.0);
             // Top: the EQ, and beside it loudness and targets (scrolling if the window is
             // short). Below, across the whole width: the dynamics.
@@ -99,6 +114,7 @@ impl KeelUi {
             ui.separator();
             dynamics_panel::show(ui, shared, setter, &mut self.dynamics);
         });
+        self.history.end_frame(ui, &before);
     }
 }
 

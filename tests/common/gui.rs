@@ -6,10 +6,10 @@ use keel::editor::{EditorShared, KeelUi};
 use keel::meter_values::MeterValues;
 use keel::params::KeelParams;
 use keel::spectrum_tap::SpectrumTap;
-use nice_plug::context::gui::{GuiContext, GuiContextInner};
 use nice_plug::context::PluginApi;
-use nice_plug::prelude::*;
+use nice_plug::context::gui::{GuiContext, GuiContextInner};
 use nice_plug::params::internals::ParamPtr;
+use nice_plug::prelude::*;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
@@ -110,6 +110,7 @@ pub fn editor_fixture() -> (EditorShared, Arc<RecordingHost>, GuiContext) {
         sample_rate: Arc::new(AtomicF32::new(48_000.0)),
         meters: Arc::new(MeterValues::default()),
         spectrum: Arc::new(SpectrumTap::default()),
+        monitor: Arc::new(keel::monitor::MonitorControls::default()),
     };
     let host = RecordingHost::new(params);
     let context = GuiContext::new(host.clone());

@@ -27,9 +27,7 @@ pub fn rms_db(x: &[f64]) -> f64 {
 
 /// A sine of `freq` Hz, peak `amplitude`, starting at `phase` radians.
 pub fn sine(freq: f64, fs: f64, amplitude: f64, phase: f64, len: usize) -> Vec<f32> {
-    (0..len)
-        .map(|n| (amplitude * (std::f64::consts::TAU * freq * n as f64 / fs + phase).sin()) as f32)
-        .collect()
+    (0..len).map(|n| (amplitude * (std::f64::consts::TAU * freq * n as f64 / fs + phase).sin()) as f32).collect()
 }
 
 /// A sine with raised-cosine fades of `fade` samples at both ends (an abrupt start makes any

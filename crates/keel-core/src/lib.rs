@@ -5,6 +5,7 @@
 
 pub mod chain;
 pub mod dsp;
+pub mod monitor;
 pub mod params;
 pub mod preset;
 pub mod signals;

@@ -47,6 +47,19 @@ pub struct AlbumRule {
     pub confidence: Confidence,
 }
 
+/// A player's own limiter, as the platform documents it: a ceiling on sample values and the
+/// attack and release of its gain.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlaybackLimiterSpec {
+    pub ceiling_dbfs: f64,
+    pub attack_ms: f64,
+    pub release_ms: f64,
+}
+
+/// Spotify's limiter in Loud mode: "-1 dB (sample values), 5 ms attack time, 100 ms decay time"
+/// (Spotify for Artists, "Loudness normalization").
+const SPOTIFY_LOUD_LIMITER: PlaybackLimiterSpec = PlaybackLimiterSpec { ceiling_dbfs: -1.0, attack_ms: 5.0, release_ms: 100.0 };
+
 /// The target the editor shows until the user picks another.
 pub const DEFAULT_TARGET_ID: &str = "spotify-normal";
 
@@ -62,6 +75,8 @@ pub struct PlatformTarget {
     /// Highest true peak the platform asks for (or where its own limiter starts).
     pub true_peak_ceiling_dbtp: f64,
     pub normalization: Normalization,
+    /// The limiter the player runs after its gain, where the platform documents one.
+    pub playback_limiter: Option<PlaybackLimiterSpec>,
     pub album: AlbumRule,
     pub source: &'static str,
     pub as_of: &'static str,
@@ -102,6 +117,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         normalization: Normalization::UpToPeakLimit {
             peak_limit_dbtp: -1.0,
         },
+        playback_limiter: None,
         album: SPOTIFY_ALBUM,
         source: "Spotify for Artists: \"Loudness normalization\" and \"Track not as loud as others?\"",
         as_of: CHECKED,
@@ -116,6 +132,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         // regardless of peaks: a peak above this after gain will be limited by the player.
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::UpAndDown,
+        playback_limiter: Some(SPOTIFY_LOUD_LIMITER),
         album: SPOTIFY_ALBUM,
         source: "Spotify for Artists: \"Loudness normalization\"",
         as_of: CHECKED,
@@ -128,6 +145,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: None,
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::UpAndDown,
+        playback_limiter: None,
         album: SPOTIFY_ALBUM,
         source: "Spotify for Artists: \"Loudness normalization\"",
         as_of: CHECKED,
@@ -140,6 +158,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: None,
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::UpAndDown,
+        playback_limiter: None,
         album: AlbumRule {
             basis: AlbumBasis::WholeAlbum,
             source: "album playback keeps relative levels; iTunes' album mode described as average album loudness (productionadvice.co.uk; E. Grimm in complexlogic/rsgain#132)",
@@ -156,6 +175,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: None,
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::DownOnly,
+        playback_limiter: None,
         album: AlbumRule {
             basis: AlbumBasis::PerTrack,
             source: "per video only (productionadvice.co.uk)",
@@ -173,6 +193,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         true_peak_ceiling_dbtp: -2.0,
         // Whether quiet tracks are raised is unclear; assume not, the cautious reading for a master.
         normalization: Normalization::DownOnly,
+        playback_limiter: None,
         album: UNDOCUMENTED_ALBUM,
         source: "third-party reports",
         as_of: CHECKED,
@@ -185,6 +206,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: None,
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::DownOnly,
+        playback_limiter: None,
         album: AlbumRule {
             basis: AlbumBasis::LoudestTrack,
             source: "album normalization, loudest tracks matched, others keep their relative level (E. Grimm, vdt-magazin)",
@@ -202,6 +224,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         true_peak_ceiling_dbtp: -1.0,
         // Direction unknown; assume loud tracks are turned down only.
         normalization: Normalization::DownOnly,
+        playback_limiter: None,
         album: UNDOCUMENTED_ALBUM,
         source: "third-party reports",
         as_of: CHECKED,
@@ -214,6 +237,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: None,
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::None,
+        playback_limiter: None,
         album: UNDOCUMENTED_ALBUM,
         source: "third-party reports (no normalization)",
         as_of: CHECKED,
@@ -227,6 +251,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: Some((-24.0, -22.0)),
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::None,
+        playback_limiter: None,
         album: PROGRAMME_ALBUM,
         source: "EBU R128 v4 and EBU Tech 3341",
         as_of: "2020",
@@ -239,6 +264,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: Some((-26.0, -22.0)),
         true_peak_ceiling_dbtp: -2.0,
         normalization: Normalization::None,
+        playback_limiter: None,
         album: PROGRAMME_ALBUM,
         source: "ATSC A/85:2013 as summarized by TV Technology and third parties",
         as_of: "2013",
@@ -251,6 +277,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: Some((-20.0, -16.0)),
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::None,
+        playback_limiter: None,
         album: PROGRAMME_ALBUM,
         source: "AES TD1004.1.15-10, as summarized by Radio World",
         as_of: "2015-10",
@@ -263,6 +290,7 @@ pub const PLATFORM_TARGETS: &[PlatformTarget] = &[
         accepted_lufs: Some((-20.0, -16.0)),
         true_peak_ceiling_dbtp: -1.0,
         normalization: Normalization::None,
+        playback_limiter: None,
         album: PROGRAMME_ALBUM,
         source: "AES TD1008, as summarized by Radio World and versed.com.au",
         as_of: CHECKED,
