@@ -19,6 +19,14 @@ const EXCLUDED: &[&str] = &["bypass"];
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot(Vec<f32>);
 
+/// One undoable change: the settings before and after it. Undo and redo set only the
+/// parameters it changed, so changes the host made meanwhile to others stay.
+#[derive(Clone, Debug)]
+struct Step {
+    before: Snapshot,
+    after: Snapshot,
+}
+
 #[derive(Default)]
 pub struct SettingsHistory {
     params: Vec<(String, ParamPtr)>,
@@ -26,8 +34,8 @@ pub struct SettingsHistory {
     baseline: Option<Snapshot>,
     /// An edit is under way (changes seen, the mouse still down).
     editing: bool,
-    undo: Vec<Snapshot>,
-    redo: Vec<Snapshot>,
+    undo: Vec<Step>,
+    redo: Vec<Step>,
     /// The A and B slots: the other slot's settings (the active one is the live settings).
     other_slot: Option<Snapshot>,
     active_b: bool,
@@ -50,15 +58,15 @@ impl SettingsHistory {
         Snapshot(self.params.iter().map(|(_, ptr)| unsafe { ptr.unmodulated_normalized_value() }).collect())
     }
 
-    /// Sets every parameter that differs from `target`, each as one host gesture.
-    fn apply(&self, target: &Snapshot, setter: &ParamSetter) {
-        let now = self.snapshot();
-        for ((_, ptr), (&want, &have)) in self.params.iter().zip(target.0.iter().zip(&now.0)) {
-            if want != have {
+    /// Sets the parameters `from` and `to` differ in to their values in `to`, each as one host
+    /// gesture.
+    fn apply(&self, from: &Snapshot, to: &Snapshot, setter: &ParamSetter) {
+        for ((_, ptr), (&old, &new)) in self.params.iter().zip(from.0.iter().zip(&to.0)) {
+            if old != new {
                 // SAFETY: as in `snapshot`.
                 unsafe {
                     setter.raw_context.raw_begin_set_parameter(*ptr);
-                    setter.raw_context.raw_set_parameter_normalized(*ptr, want);
+                    setter.raw_context.raw_set_parameter_normalized(*ptr, new);
                     setter.raw_context.raw_end_set_parameter(*ptr);
                 }
             }
@@ -87,13 +95,13 @@ impl SettingsHistory {
             if let Some(baseline) = self.baseline.replace(now.clone())
                 && baseline != now
             {
-                self.record(baseline);
+                self.record(Step { before: baseline, after: now });
             }
         }
     }
 
-    fn record(&mut self, previous: Snapshot) {
-        self.undo.push(previous);
+    fn record(&mut self, step: Step) {
+        self.undo.push(step);
         if self.undo.len() > UNDO_DEPTH {
             self.undo.remove(0);
         }
@@ -109,17 +117,17 @@ impl SettingsHistory {
     }
 
     pub fn undo(&mut self, setter: &ParamSetter) {
-        if let Some(previous) = self.undo.pop() {
-            self.redo.push(self.snapshot());
-            self.apply(&previous, setter);
+        if let Some(step) = self.undo.pop() {
+            self.apply(&step.after, &step.before, setter);
+            self.redo.push(step);
             self.baseline = Some(self.snapshot());
         }
     }
 
     pub fn redo(&mut self, setter: &ParamSetter) {
-        if let Some(next) = self.redo.pop() {
-            self.undo.push(self.snapshot());
-            self.apply(&next, setter);
+        if let Some(step) = self.redo.pop() {
+            self.apply(&step.before, &step.after, setter);
+            self.undo.push(step);
             self.baseline = Some(self.snapshot());
         }
     }
@@ -139,8 +147,8 @@ impl SettingsHistory {
         let other = self.other_slot.replace(current.clone()).unwrap_or_else(|| current.clone());
         self.active_b = b;
         if other != current {
-            self.record(current);
-            self.apply(&other, setter);
+            self.apply(&current, &other, setter);
+            self.record(Step { before: current, after: other });
         }
         self.baseline = Some(self.snapshot());
     }
@@ -153,17 +161,14 @@ impl SettingsHistory {
 
 pub fn show(ui: &mut egui::Ui, setter: &ParamSetter, history: &mut SettingsHistory) {
     let slot = |b: bool| if b { "B" } else { "A" };
-    let label = ui.label("Settings");
+    ui.label("Settings");
     for b in [false, true] {
         let selected = history.active_is_b() == b;
-        let button = ui
-            .selectable_label(selected, RichText::new(slot(b)).strong())
-            .on_hover_text(format!(
-                "Settings slot {}: switch to it (the current settings stay in {})",
-                slot(b),
-                slot(!b)
-            ))
-            .labelled_by(label.id);
+        let button = ui.selectable_label(selected, RichText::new(slot(b)).strong()).on_hover_text(format!(
+            "Settings slot {}: switch to it (the current settings stay in {})",
+            slot(b),
+            slot(!b)
+        ));
         if button.clicked() {
             history.select_slot(b, setter);
         }
