@@ -1,8 +1,15 @@
-//! The real editor in a real window: `keel-standalone --backend dummy` opens it on an X display
-//! (Xvfb, started here when no display is set), a screenshot of the root window is taken with
-//! `xwd`, and the test checks that every panel is drawn where the layout puts it.
+//! The real editor in a real window: `keel-standalone` opens it on an X display (Xvfb, started
+//! here when no display is set), screenshots of the root window are taken with `xwd`, and the
+//! tests check that every panel is drawn where the layout puts it and, with music playing
+//! through a JACK server (`jackd -d dummy`, fed by `jack-play` from jack-tools), that the meters,
+//! the analyzer and the loudness history move.
 //!
-//! The screenshot is kept as `target/screenshots/editor.png` (the README's picture comes from it).
+//! The screenshot with music is kept as `target/screenshots/editor.png`; with
+//! `KEEL_UPDATE_DOCS=1` it also becomes the README's picture, `docs/editor.png`.
+
+#[allow(dead_code)]
+#[path = "common/limiter_signals.rs"]
+mod limiter_signals;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -11,6 +18,13 @@ use std::time::{Duration, Instant};
 
 const WIDTH: usize = keel::editor::DEFAULT_WIDTH as usize;
 const HEIGHT: usize = keel::editor::DEFAULT_HEIGHT as usize;
+
+/// One window at a time: both tests put theirs at the origin of the same (or a fresh) display.
+static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_window() -> std::sync::MutexGuard<'static, ()> {
+    ONE_WINDOW.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// Kills the child when the test ends, however it ends.
 struct KillOnDrop(Child);
@@ -157,11 +171,11 @@ fn is_control_fill(p: [u8; 3]) -> bool {
         && (i16::from(p[2]) - i16::from(fill.b())).abs() <= 6
 }
 
-fn screenshot_path() -> PathBuf {
+fn screenshot_path(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("screenshots/editor.png")
+    target.join("screenshots").join(name)
 }
 
 /// Waits until the window has painted and settled (two shots a second apart agree, the first
@@ -193,6 +207,7 @@ fn wait_for_paint(display: &str, standalone: &mut KillOnDrop, log: &Path) -> Scr
 
 #[test]
 fn standalone_editor_window_draws_every_panel() {
+    let _window = one_window();
     let (display, _xvfb) = display();
     let log = std::env::temp_dir().join(format!("keel-standalone-{}.log", std::process::id()));
     let log_file = std::fs::File::create(&log).unwrap();
@@ -205,7 +220,7 @@ fn standalone_editor_window_draws_every_panel() {
         .expect("cannot start keel-standalone");
     let mut standalone = KillOnDrop(child);
     let shot = wait_for_paint(&display, &mut standalone, &log);
-    shot.write_png(&screenshot_path(), WIDTH, HEIGHT);
+    shot.write_png(&screenshot_path("editor-silent.png"), WIDTH, HEIGHT);
 
     // The window covers the default size at the origin (no window manager under Xvfb), and
     // outside it the root window stays black.
@@ -242,4 +257,138 @@ fn standalone_editor_window_draws_every_panel() {
         .max()
         .unwrap();
     assert!(longest_bright_row > cols / 2, "no combined EQ curve across the plot ({longest_bright_row} of {cols})");
+}
+
+/// Runs `program`, naming the package that provides it when it is missing.
+fn tool(program: &str, package: &str) -> Command {
+    let found = Command::new("sh").args(["-c", &format!("command -v {program}")]).output().is_ok_and(|o| o.status.success());
+    assert!(found, "{program} is needed for this test: `cargo xtask test` installs {package}");
+    Command::new(program)
+}
+
+/// Writes stereo 32-bit float WAV.
+fn write_float_wav(path: &Path, rate: u32, left: &[f32], right: &[f32]) {
+    let data_len = (left.len() * 8) as u32;
+    let mut bytes = Vec::with_capacity(44 + data_len as usize);
+    bytes.extend_from_slice(b"RIFF");
+    bytes.extend_from_slice(&(36 + data_len).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    bytes.extend_from_slice(&16u32.to_le_bytes());
+    bytes.extend_from_slice(&3u16.to_le_bytes());
+    bytes.extend_from_slice(&2u16.to_le_bytes());
+    bytes.extend_from_slice(&rate.to_le_bytes());
+    bytes.extend_from_slice(&(rate * 8).to_le_bytes());
+    bytes.extend_from_slice(&8u16.to_le_bytes());
+    bytes.extend_from_slice(&32u16.to_le_bytes());
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&data_len.to_le_bytes());
+    for (l, r) in left.iter().zip(right) {
+        bytes.extend_from_slice(&l.to_le_bytes());
+        bytes.extend_from_slice(&r.to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// The ports of the JACK server `server`, once `wanted` is among them.
+fn wait_for_port(server: &str, wanted: &str) {
+    let start = Instant::now();
+    loop {
+        let listing = tool("jack_lsp", "jackd2").env("JACK_DEFAULT_SERVER", server).output();
+        if listing.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == wanted)) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "JACK port {wanted} did not appear on server {server}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Share of pixels that differ between two shots of the same region.
+fn changed(a: &[[u8; 3]], b: &[[u8; 3]]) -> f64 {
+    a.iter().zip(b).filter(|(x, y)| x != y).count() as f64 / a.len().max(1) as f64
+}
+
+#[test]
+fn standalone_editor_shows_music_playing_through_jack() {
+    let _window = one_window();
+    let (display, _xvfb) = display();
+    let server = format!("keel-test-{}", std::process::id());
+    let _jackd = KillOnDrop(
+        tool("jackd", "jackd2")
+            .args(["-n", &server, "-d", "dummy", "-r", "48000", "-p", "512"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cannot start jackd"),
+    );
+    wait_for_port(&server, "system:playback_1");
+
+    // A minute of music-like material Keel generates (tests/common/limiter_signals.rs).
+    let music = std::env::temp_dir().join(format!("keel-window-music-{}.wav", std::process::id()));
+    let len = 60 * 48_000;
+    let (mut left, mut right) = (limiter_signals::music_like(48_000.0, len, 3), limiter_signals::music_like(48_000.0, len, 4));
+    // Peaking at -1 dBFS.
+    let peak = left.iter().chain(&right).fold(0.0f32, |m, x| m.max(x.abs()));
+    left.iter_mut().chain(right.iter_mut()).for_each(|x| *x *= 0.891 / peak);
+    write_float_wav(&music, 48_000, &left, &right);
+    let player = tool("jack-play", "jack-tools")
+        .arg(&music)
+        .env("JACK_DEFAULT_SERVER", &server)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot start jack-play");
+    let ports = format!("jack-play-{0}:out_1,jack-play-{0}:out_2", player.id());
+    let _player = KillOnDrop(player);
+    wait_for_port(&server, ports.split(',').next().unwrap());
+
+    let log = std::env::temp_dir().join(format!("keel-standalone-jack-{}.log", std::process::id()));
+    let log_file = std::fs::File::create(&log).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_keel-standalone"))
+        .args(["--backend", "jack", "--connect-jack-inputs", &ports])
+        .env("DISPLAY", &display)
+        .env("JACK_DEFAULT_SERVER", &server)
+        .stdout(log_file.try_clone().unwrap())
+        .stderr(log_file)
+        .spawn()
+        .expect("cannot start keel-standalone");
+    let mut standalone = KillOnDrop(child);
+    // Painted, then a few seconds of music for the loudness readings and history to fill.
+    let start = Instant::now();
+    loop {
+        if let Some(status) = standalone.0.try_wait().unwrap() {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("keel-standalone exited early ({status}):\n{text}");
+        }
+        let shot = Screenshot::take(&display);
+        if shot.width >= WIDTH && shot.height >= HEIGHT && distinct_colours(&shot.region(0.0, 0.0, 1.0, 1.0)) > 200 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the editor window did not paint within 60 s");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    std::thread::sleep(Duration::from_secs(8));
+    let first = Screenshot::take(&display);
+    std::thread::sleep(Duration::from_millis(700));
+    let shot = Screenshot::take(&display);
+    let _ = std::fs::remove_file(&music);
+    shot.write_png(&screenshot_path("editor.png"), WIDTH, HEIGHT);
+    if std::env::var_os("KEEL_UPDATE_DOCS").is_some() {
+        std::fs::copy(screenshot_path("editor.png"), Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/editor.png")).unwrap();
+    }
+
+    // The analyzer (over the EQ curve), the loudness readings and history, and the peak meters
+    // all move with the music; the band controls, which nothing changes, stay still.
+    let regions = [
+        ("analyzer", (0.0, 0.11, 0.68, 0.43), 0.01),
+        ("loudness readings", (0.70, 0.10, 0.90, 0.26), 0.002),
+        ("loudness history", (0.70, 0.38, 1.0, 0.52), 0.0005),
+        ("peak meters", (0.80, 0.72, 0.92, 0.98), 0.002),
+    ];
+    for (name, (x0, y0, x1, y1), least) in regions {
+        let moved = changed(&first.region(x0, y0, x1, y1), &shot.region(x0, y0, x1, y1));
+        println!("{name}: {:.2}% of pixels changed in 0.7 s", 100.0 * moved);
+        assert!(moved > least, "{name} does not move with the music ({:.3}% changed)", 100.0 * moved);
+    }
+    let still = changed(&first.region(0.0, 0.47, 0.68, 0.68), &shot.region(0.0, 0.47, 0.68, 0.68));
+    assert!(still < 0.001, "the band controls changed ({:.3}%)", 100.0 * still);
 }

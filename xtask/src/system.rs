@@ -26,8 +26,10 @@ pub const DISPLAY: &[&str] = &["xvfb", "xauth", "x11-apps", "libgl1-mesa-dri", "
 /// The independent tools the tests compare against, and what the codec round trips run: ffmpeg
 /// and its encoders make the FLAC, ALAC, AIFF, MP3, AAC, Vorbis and Opus files the decoders are
 /// checked with, and its aac encoder is `keel`'s AAC; LAME's shared library is `keel`'s MP3
-/// encoder (loaded at run time); Chromium renders, screenshots and prints `keel report`'s HTML.
-pub const TEST_TOOLS: &[&str] = &["ffmpeg", "libmp3lame0", "chromium"];
+/// encoder (loaded at run time); Chromium renders, screenshots and prints `keel report`'s HTML;
+/// a JACK server with its dummy driver and jack-tools' player feed music to the standalone
+/// editor in the window test.
+pub const TEST_TOOLS: &[&str] = &["ffmpeg", "libmp3lame0", "chromium", "jackd2", "jack-tools"];
 
 fn is_installed(package: &str) -> bool {
     Command::new("dpkg-query")
