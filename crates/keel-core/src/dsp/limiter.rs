@@ -396,34 +396,6 @@ impl Limiter {
         self.history[1].copy_within(n..n + kept, 0);
 
         let mut gains_f64 = [[1.0f64; CHUNK]; 2];
-        // At rest and nothing to limit in this chunk: every gain is exactly 1 (the serial
-        // envelope loop would compute just that), so only the delay runs.
-        let steady = !(self.drive.is_ramping() || self.ceiling.is_ramping() || self.link.is_ramping());
-        let all_under = |values: &mut dyn Iterator<Item = f64>| values.fold(0.0f64, f64::max) <= lowest_ceiling;
-        if steady
-            && all_under(&mut peak.iter().flat_map(|p| p[..n].iter().map(|&x| f64::from(x))))
-            && all_under(&mut bass.iter().flat_map(|b| b[..n].iter().copied()))
-        {
-            let linked = link[0] == 1.0;
-            if !linked && self.right_follows_left {
-                let [l, r] = &mut self.envelopes;
-                r.copy_from(l);
-                self.right_follows_left = false;
-            }
-            let active = if linked { 1 } else { 2 };
-            if self.envelopes[..active].iter().all(GainEnvelope::is_at_rest) {
-                self.right_follows_left |= linked;
-                self.envelopes[..active].iter_mut().for_each(|e| e.rest(n));
-                #[cfg(debug_assertions)]
-                for _ in 0..n {
-                    self.check(1.0, 1.0);
-                    assert!(self.pending_bounds.iter().all(|&b| b >= 1.0), "limiter at rest above a requirement");
-                }
-                self.delay[0].process(left);
-                self.delay[1].process(right);
-                return 1.0;
-            }
-        }
         for i in 0..n {
             let c = ceiling[i];
             let k = link[i];

@@ -11,7 +11,8 @@ use crate::dsp::cpu::{self, SimdLevel};
 use crate::dsp::true_peak::bs1770::{self, BS1770_FACTOR as BS_PHASES, BS1770_TAPS_PER_PHASE as BS_TAPS};
 use crate::dsp::true_peak::design::{HALF_BAND_TAPS, ReconstructorDesign, TWO_X, WINDOW, max_phase_l1};
 use crate::dsp::true_peak::kernel::{
-    BLOCK, Scratch, fine_phases_rows, max_abs, phases_for_group, twelve_sample_peaks, two_x_block, two_x_window_peaks,
+    BLOCK, BLOCK_TWO_X, fine_phases_rows, max_abs, phases_for_group, twelve_sample_peaks, two_x_block,
+    two_x_window_peaks,
 };
 
 #[derive(Clone, Debug)]
@@ -35,7 +36,6 @@ pub struct UnionDetector {
     /// 1.00159 (+0.0138 dB), the reconstruction is normalised to 1.
     low_frequency_gain: f64,
     level: SimdLevel,
-    scratch: Box<Scratch>,
 }
 
 impl UnionDetector {
@@ -62,7 +62,6 @@ impl UnionDetector {
             bound_gain: (composite_l1.max(bs1770_l1) * margin) as f32,
             low_frequency_gain: bs1770::low_frequency_gain(),
             level: cpu::level(),
-            scratch: Scratch::new(),
         }
     }
 
@@ -89,7 +88,7 @@ impl UnionDetector {
     /// |interpolated value| (samples included) of both filters over the interval `(m-1, m]`,
     /// `m` = new sample `i` minus `taps/2 - 1`; or 0 where a bound proves it is at most
     /// `threshold` (the caller needs nothing there).
-    pub fn detect(&mut self, history: &[f32], out: &mut [f32], threshold: f64) {
+    pub fn detect(&self, history: &[f32], out: &mut [f32], threshold: f64) {
         debug_assert_eq!(history.len(), WINDOW - 1 + out.len());
         let frames = out.len().min(history.len().saturating_sub(WINDOW - 1));
         for (p, piece) in out[..frames].chunks_mut(BLOCK).enumerate() {
@@ -117,7 +116,7 @@ impl UnionDetector {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn kernel_avx2<const LB: usize>(d: &mut UnionDetector, history: &[f32], out: &mut [f32], threshold: f64) {
+fn kernel_avx2<const LB: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32], threshold: f64) {
     kernel::<LB>(d, history, out, threshold);
 }
 
@@ -126,12 +125,14 @@ fn kernel_avx2<const LB: usize>(d: &mut UnionDetector, history: &[f32], out: &mu
 /// its bound exceeds `threshold`. A filter left out is provably at or under `threshold`, so the
 /// value is still exact wherever it exceeds `threshold`.
 #[inline(always)]
-fn kernel<const LB: usize>(d: &mut UnionDetector, history: &[f32], out: &mut [f32], threshold: f64) {
+fn kernel<const LB: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32], threshold: f64) {
     let n = out.len();
-    let Scratch { y, fine_peaks, bs_peaks, two_x_wide, twelve_wide } = &mut *d.scratch;
-    two_x_block(&d.half_band, history, n, y);
-    two_x_window_peaks(y, n, fine_peaks, two_x_wide);
-    twelve_sample_peaks(&history[d.bs1770_offset..], n, bs_peaks, twelve_wide);
+    let mut y = [0.0f32; BLOCK_TWO_X];
+    two_x_block(&d.half_band, history, n, &mut y);
+    let mut fine_peaks = [0.0f32; BLOCK];
+    two_x_window_peaks(&y, n, &mut fine_peaks);
+    let mut bs_peaks = [0.0f32; BLOCK];
+    twelve_sample_peaks(&history[d.bs1770_offset..], n, &mut bs_peaks);
     let (fine_rows, _) = d.fine.as_chunks::<LB>();
     let (bs_rows, _) = d.bs1770.as_chunks::<BS_PHASES>();
     let bs_rows: &[[f32; BS_PHASES]; BS_TAPS] = bs_rows.try_into().expect("the Annex 2 table");
@@ -163,7 +164,7 @@ mod tests {
     #[test]
     fn reads_what_both_meters_read() {
         for fs in [44_100.0, 48_000.0, 96_000.0, 192_000.0] {
-            let mut detector = UnionDetector::new(fs);
+            let detector = UnionDetector::new(fs);
             let taps = detector.taps();
             let mut rng = Rng::new(11);
             let signal: Vec<f32> = (0..3000).map(|_| (2.0 * rng.gaussian()) as f32).collect();

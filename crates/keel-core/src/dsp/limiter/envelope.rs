@@ -142,19 +142,6 @@ impl GainEnvelope {
             && self.bass_hold.min() >= 1.0
     }
 
-    /// `n` samples of unity requirements for an envelope [`is_at_rest`](Self::is_at_rest): the
-    /// same state as `n` calls of `tick(1.0, 1.0, ..)` (each returning exactly 1), without the
-    /// serial work. Only the bass hold's block phase must really advance; the other histories
-    /// hold only values of at least 1, where more of them change nothing.
-    pub fn rest(&mut self, n: usize) {
-        debug_assert!(self.is_at_rest());
-        let total = self.bass_phase as usize + n;
-        for _ in 0..(total / BASS_HOLD_STEP as usize).min(self.bass_hold.window()) {
-            self.bass_held = self.bass_hold.push(1.0);
-        }
-        self.bass_phase = (total % BASS_HOLD_STEP as usize) as u32;
-    }
-
     /// One sample: `required` is the gain the newest detected interval needs, `bass_required`
     /// the gain the bass detector asks to hold. Returns the gain for the output sample.
     #[inline(always)]
@@ -220,30 +207,5 @@ mod tests {
         }
         assert_eq!(env.tick(1.0, 1.0, &coefs), 1.0);
         assert!(env.is_at_rest());
-    }
-
-    #[test]
-    fn resting_is_ticking_unity() {
-        let coefs = ReleaseCoefs::fixed(0.005, 48_000.0);
-        let mut rng = crate::dsp::rng::Rng::new(9);
-        for rest in [1, 5, 16, 17, 128, 1000] {
-            let (mut ticked, mut rested) = (GainEnvelope::new(40, 100, 30), GainEnvelope::new(40, 100, 30));
-            for _ in 0..3 {
-                for _ in 0..rest {
-                    assert_eq!(ticked.tick(1.0, 1.0, &coefs), 1.0);
-                }
-                rested.rest(rest);
-                // Then the same requirements, bass included, give the same gains.
-                for _ in 0..2_000 {
-                    let (r, b) = (0.2 + 0.8 * rng.uniform(), 0.3 + 0.7 * rng.uniform());
-                    assert_eq!(ticked.tick(r, b, &coefs), rested.tick(r, b, &coefs));
-                }
-                for _ in 0..20_000 {
-                    ticked.tick(1.0, 1.0, &coefs);
-                    rested.tick(1.0, 1.0, &coefs);
-                }
-                assert!(ticked.is_at_rest() && rested.is_at_rest());
-            }
-        }
     }
 }

@@ -159,19 +159,16 @@ fn widen<const N: usize>(from: &[f32; N], to: &mut [f32; N], width: usize) {
 }
 
 /// `out[i]` = largest |y| over interval `i`'s 2x stream, `y[2i..2i + TWO_X]`, for the `n`
-/// intervals of a [`two_x_block`]. Only `y[..2n + TWO_X - 1]` is read into a result; `wide` is
-/// working space (see [`Scratch`]).
+/// intervals of a [`two_x_block`] (`y` zero past them).
 #[inline(always)]
-pub fn two_x_window_peaks(y: &[f32; BLOCK_TWO_X], n: usize, out: &mut [f32; BLOCK], wide: &mut [[f32; BLOCK_TWO_X]; 3]) {
+pub fn two_x_window_peaks(y: &[f32; BLOCK_TWO_X], n: usize, out: &mut [f32; BLOCK]) {
     const { assert!(TWO_X == 17) };
-    let [magnitudes, a, b] = wide;
-    for (m, v) in magnitudes.iter_mut().zip(y) {
-        *m = v.abs();
-    }
-    widen(magnitudes, a, 1); // 2 values from j
-    widen(a, b, 2); // 4
-    widen(b, a, 4); // 8
-    widen(a, b, 8); // 16
+    let magnitudes = y.map(f32::abs);
+    let (mut a, mut b) = ([0.0f32; BLOCK_TWO_X], [0.0f32; BLOCK_TWO_X]);
+    widen(&magnitudes, &mut a, 1); // 2 values from j
+    widen(&a, &mut b, 2); // 4
+    widen(&b, &mut a, 4); // 8
+    widen(&a, &mut b, 8); // 16
     for i in 0..n {
         let (m16, last) = (b[2 * i], magnitudes[2 * i + 16]);
         out[i] = if last > m16 { last } else { m16 };
@@ -179,52 +176,20 @@ pub fn two_x_window_peaks(y: &[f32; BLOCK_TWO_X], n: usize, out: &mut [f32; BLOC
 }
 
 /// `out[i]` = largest |x| over `x[i..i + 12]` for `i < n` (`x` holds at least `n + 11`
-/// samples): the BS.1770 window of each interval. `wide` is working space (see [`Scratch`]).
+/// samples): the BS.1770 window of each interval.
 #[inline(always)]
-pub fn twelve_sample_peaks(x: &[f32], n: usize, out: &mut [f32; BLOCK], wide: &mut [[f32; TWELVE_LEN]; 3]) {
-    let [magnitudes, a, b] = wide;
+pub fn twelve_sample_peaks(x: &[f32], n: usize, out: &mut [f32; BLOCK]) {
+    const LEN: usize = BLOCK + 11;
+    let mut magnitudes = [0.0f32; LEN];
     for (m, v) in magnitudes.iter_mut().zip(&x[..n + 11]) {
         *m = v.abs();
     }
-    widen(magnitudes, a, 1); // 2
-    widen(a, b, 2); // 4
-    widen(b, a, 4); // 8
+    let (mut a, mut b) = ([0.0f32; LEN], [0.0f32; LEN]);
+    widen(&magnitudes, &mut a, 1); // 2
+    widen(&a, &mut b, 2); // 4
+    widen(&b, &mut a, 4); // 8
     for i in 0..n {
         out[i] = if a[i + 4] > a[i] { a[i + 4] } else { a[i] };
-    }
-}
-
-/// Working length of [`twelve_sample_peaks`].
-pub const TWELVE_LEN: usize = BLOCK + 11;
-
-/// The buffers the block kernels work in, kept from call to call: zero-filling them on the
-/// stack for every 128-sample block cost a tenth of a meter's time. Entries past what a call
-/// writes keep older values; no result reads them (each result reads only its own interval's
-/// samples, all written by the same call).
-#[derive(Clone)]
-pub struct Scratch {
-    pub y: [f32; BLOCK_TWO_X],
-    pub fine_peaks: [f32; BLOCK],
-    pub bs_peaks: [f32; BLOCK],
-    pub two_x_wide: [[f32; BLOCK_TWO_X]; 3],
-    pub twelve_wide: [[f32; TWELVE_LEN]; 3],
-}
-
-impl Scratch {
-    pub fn new() -> Box<Self> {
-        Box::new(Self {
-            y: [0.0; BLOCK_TWO_X],
-            fine_peaks: [0.0; BLOCK],
-            bs_peaks: [0.0; BLOCK],
-            two_x_wide: [[0.0; BLOCK_TWO_X]; 3],
-            twelve_wide: [[0.0; TWELVE_LEN]; 3],
-        })
-    }
-}
-
-impl std::fmt::Debug for Scratch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Scratch")
     }
 }
 

@@ -4,7 +4,7 @@
 use super::bs1770::BS1770_TAPS_PER_PHASE;
 use super::design::{HALF_BAND_TAPS, ReconstructorDesign, TWO_X, WINDOW, max_phase_l1};
 use super::interpolators::{Bs1770Interpolator, Reconstructor, sanitize};
-use super::kernel::{self, BLOCK};
+use super::kernel::{self, BLOCK, BLOCK_TWO_X};
 use crate::dsp::cpu::{self, SimdLevel};
 
 /// Headroom for f32 rounding: a computed value exceeds its exact bound by far less than this.
@@ -37,7 +37,6 @@ pub struct TruePeakTracker {
     level: SimdLevel,
     /// Interval evaluations actually run (for tests and benches).
     evaluations: u64,
-    scratch: Box<kernel::Scratch>,
 }
 
 impl TruePeakTracker {
@@ -57,7 +56,6 @@ impl TruePeakTracker {
             peak_limit: 0.0,
             level: cpu::level(),
             evaluations: 0,
-            scratch: kernel::Scratch::new(),
         }
     }
 
@@ -133,9 +131,8 @@ impl TruePeakTracker {
     /// The `n` intervals the newest `n` samples of the history complete.
     #[inline(always)]
     fn scan(&mut self, n: usize) {
-        let scratch = &mut *self.scratch;
-        let y = &mut scratch.y;
-        kernel::two_x_block(&self.half_band, &self.history[..WINDOW - 1 + n], n, y);
+        let mut y = [0.0f32; BLOCK_TWO_X];
+        kernel::two_x_block(&self.half_band, &self.history[..WINDOW - 1 + n], n, &mut y);
         if self.fine_l1 * crate::dsp::level::peak(&y[..2 * n + TWO_X - 1]) <= self.peak_limit {
             return;
         }
@@ -144,11 +141,10 @@ impl TruePeakTracker {
         // take it first, and fewer intervals can still beat the peak.
         let on_grid = crate::dsp::level::peak(&y[8..2 * n + 8]);
         if on_grid > self.peak {
-            self.peak = on_grid;
-            self.peak_limit = limit_for(on_grid);
+            self.set_peak(on_grid);
         }
-        let window_peaks = &mut scratch.fine_peaks;
-        kernel::two_x_window_peaks(y, n, window_peaks, &mut scratch.two_x_wide);
+        let mut window_peaks = [0.0f32; BLOCK];
+        kernel::two_x_window_peaks(&y, n, &mut window_peaks);
         macro_rules! run {
             ($lanes:literal) => {{
                 let (rows, _) = self.fine.as_chunks::<$lanes>();
