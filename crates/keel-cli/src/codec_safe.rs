@@ -13,6 +13,7 @@ use super::master::{MasterJob, Mastered};
 use super::output::{AudioWriter, Container};
 use super::source::AudioSource;
 use super::wav::WavFormat;
+use std::path::Path;
 
 /// The search stops when the passing and failing ceilings are this close.
 pub const RESOLUTION_DB: f64 = 0.05;
@@ -32,9 +33,10 @@ impl Trial {
     }
 }
 
-/// Masters `job` with the limiter ceiling lowered until the codecs' decoded peaks hold under
-/// `ceiling`; returns the master and the ceiling it used.
+/// Masters `job` (the audio of `source`) with the limiter ceiling lowered until the codecs'
+/// decoded peaks hold under `ceiling`; returns the master and the ceiling it used.
 pub(crate) fn search(
+    source: &Path,
     job: &mut MasterJob<'_>,
     specs: &[CodecSpec],
     ceiling: f64,
@@ -51,7 +53,7 @@ pub(crate) fn search(
         writer.write(&refs)?;
         writer.finish()?;
         let (_, written) = AudioSource::open(&master_file)?.read_all::<f32>()?;
-        let readings = round_trips(specs, &master_file, &written, format.sample_rate)?;
+        let readings = round_trips(specs, source, &written, format.sample_rate)?;
         Ok(Trial { ceiling: c, mastered, readings })
     };
 

@@ -250,7 +250,7 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     };
     let (mastered, used_ceiling) = match &codec_safe {
         None => (job.master_to(ceiling)?, ceiling),
-        Some(specs) => super::codec_safe::search(&mut job, specs, ceiling, container, out_format)?,
+        Some(specs) => super::codec_safe::search(input_path, &mut job, specs, ceiling, container, out_format)?,
     };
     let Mastered { stage, rendered, .. } = mastered;
 

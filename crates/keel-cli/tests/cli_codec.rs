@@ -334,6 +334,13 @@ fn bad_codec_lists_and_missing_encoders_are_refused_before_any_work() {
         let err = stderr(&out);
         assert!(err.contains(words) && err.lines().count() == 1, "{args:?}: {err}");
     }
+    // An encoder without a mode for this audio names the file and the reason.
+    let mono = generate(&scratch, "sine", "mono.wav", &["--seconds", "1", "--channels", "1", "--rate", "88200"]);
+    let out = keel(&["measure", "--codec", "vorbis:96", mono.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("mono.wav: vorbis:96: libvorbis has no mode for mono at 88200 Hz and 96 kbps"), "{err}");
+    std::fs::remove_file(&mono).unwrap();
     // Without ffmpeg on the PATH, AAC is unavailable: said before any work, nothing written.
     for args in [
         vec!["measure", "--codec", "opus:160,aac:256"],

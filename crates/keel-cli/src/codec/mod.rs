@@ -222,7 +222,8 @@ impl Drop for ScratchDir {
 /// Encodes planar `audio` at `sample_rate` into `out` (the codec's container); returns the rate
 /// the codec ran at.
 pub fn encode_to(spec: CodecSpec, audio: &[Vec<f32>], sample_rate: u32, out: &Path) -> CliResult<u32> {
-    let failed = |e: EncodeError| CliError::check(format!("{spec}: {}", e.0));
+    // An encoder refusing this audio or these settings: bad input for this codec (exit 2).
+    let failed = |e: EncodeError| CliError::input(format!("{spec}: {}", e.0));
     if !matches!(audio.len(), 1 | 2) {
         return Err(CliError::input(format!(
             "{spec}: codec round trips take mono or stereo, not {} channels",
@@ -250,12 +251,16 @@ pub fn encode_to(spec: CodecSpec, audio: &[Vec<f32>], sample_rate: u32, out: &Pa
     Ok(rate)
 }
 
-/// Encodes, decodes and measures `audio`, the contents of `source`.
+/// Encodes, decodes and measures `audio`, the contents of `source` (which names it in reports
+/// and errors).
 pub fn round_trip(spec: CodecSpec, source: &Path, audio: &[Vec<f32>], sample_rate: u32) -> CliResult<CodecReading> {
     let scratch = ScratchDir::new()?;
     let stem = source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "audio".into());
     let encoded = scratch.path().join(format!("{stem}.{}{}.{}", spec.codec.name(), spec.kbps, spec.codec.extension()));
-    let rate = encode_to(spec, audio, sample_rate, &encoded)?;
+    let rate = encode_to(spec, audio, sample_rate, &encoded).map_err(|e| match e {
+        CliError::BadInput(why) => CliError::input(format!("{}: {why}", source.display())),
+        other => other,
+    })?;
     let bytes = std::fs::metadata(&encoded).map(|m| m.len()).unwrap_or(0);
     let mut decoded = measure_file(&encoded, &Progress::new(0, "", true), None)?;
     decoded.file = source.to_path_buf();

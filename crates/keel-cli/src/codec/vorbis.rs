@@ -25,7 +25,13 @@ pub fn encode(audio: &[Vec<f32>], sample_rate: u32, kbps: u32) -> Result<Vec<u8>
     let mut encoder = VorbisEncoderBuilder::new_with_serial(rate, channels, Vec::new(), STREAM_SERIAL)
         .bitrate_management_strategy(VorbisBitrateManagementStrategy::Vbr { target_bitrate: target })
         .build()
-        .map_err(libvorbis)?;
+        .map_err(|_| {
+            // libvorbis has encoding modes for a range of bitrates per rate and channel count.
+            let channels = if audio.len() == 1 { "mono".to_string() } else { format!("{} channels", audio.len()) };
+            EncodeError::new(format!(
+                "libvorbis has no mode for {channels} at {sample_rate} Hz and {kbps} kbps; choose another bitrate"
+            ))
+        })?;
     let frames = audio[0].len();
     for start in (0..frames).step_by(BLOCK) {
         let end = (start + BLOCK).min(frames);
