@@ -259,6 +259,32 @@ fn standalone_editor_window_draws_every_panel() {
     assert!(longest_bright_row > cols / 2, "no combined EQ curve across the plot ({longest_bright_row} of {cols})");
 }
 
+/// Stops a JACK server the way it expects (SIGTERM), so it leaves the shared-memory registry:
+/// a killed server keeps its slot there, and after eight of them no server can start.
+/// Its clients' semaphores, named after the server, are removed too.
+struct StopOnDrop(Child, String);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let start = Instant::now();
+        while self.0.try_wait().ok().flatten().is_none() {
+            if start.elapsed() > Duration::from_secs(5) {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let ours = format!("_{}_", self.1);
+        for entry in std::fs::read_dir("/dev/shm").into_iter().flatten().flatten() {
+            if entry.file_name().to_string_lossy().contains(&ours) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
 /// Runs `program`, naming the package that provides it when it is missing.
 fn tool(program: &str, package: &str) -> Command {
     let found = Command::new("sh").args(["-c", &format!("command -v {program}")]).output().is_ok_and(|o| o.status.success());
@@ -312,13 +338,14 @@ fn standalone_editor_shows_music_playing_through_jack() {
     let _window = one_window();
     let (display, _xvfb) = display();
     let server = format!("keel-test-{}", std::process::id());
-    let _jackd = KillOnDrop(
+    let _jackd = StopOnDrop(
         tool("jackd", "jackd2")
             .args(["-n", &server, "-d", "dummy", "-r", "48000", "-p", "512"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("cannot start jackd"),
+        server.clone(),
     );
     wait_for_port(&server, "system:playback_1");
 
