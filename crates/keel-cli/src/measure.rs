@@ -23,6 +23,8 @@ use std::sync::{Arc, Mutex, mpsc};
 const TRACE_HOP_SECONDS: f64 = 0.1;
 /// Threads the true-peak trackers run on, each for a share of the channels.
 const TRUE_PEAK_THREADS: usize = 2;
+/// Hops of audio handed to the true-peak threads at once.
+const TRUE_PEAK_BATCH_HOPS: usize = 16;
 
 #[derive(Args, Debug)]
 pub struct MeasureArgs {
@@ -173,7 +175,7 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
         let mut senders = Vec::new();
         let mut workers = Vec::new();
         for group in &groups {
-            let (to_peaks, blocks) = mpsc::sync_channel::<Arc<Vec<Vec<f32>>>>(8);
+            let (to_peaks, blocks) = mpsc::sync_channel::<Arc<Vec<Vec<f32>>>>(2);
             senders.push(to_peaks);
             workers.push(scope.spawn(move || {
                 let _flush = FlushDenormals::new();
@@ -187,24 +189,35 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
             }));
         }
         let read = (|| -> CliResult<()> {
+            // The true-peak threads get the audio in batches of hops: fewer hand-offs to wake
+            // them for.
+            let batch_frames = TRUE_PEAK_BATCH_HOPS * hop;
+            let new_batch = || vec![Vec::with_capacity(batch_frames); channels];
+            let mut block = vec![Vec::with_capacity(hop); channels];
+            let mut batch = new_batch();
             loop {
-                let mut block = vec![Vec::with_capacity(hop); channels];
                 let n = reader.read(&mut block, hop)?;
+                let refs: Vec<&[f32]> = block.iter().map(|c| &c[..n]).collect();
+                if n > 0 {
+                    meter.process(&refs);
+                    if let Some(tape) = tape.as_deref_mut() {
+                        tape.feed(&refs);
+                    }
+                    let now = meter.reading();
+                    momentary_trace.push(now.momentary);
+                    short_term_trace.push(now.short_term);
+                    progress.advance(n as u64);
+                    for (b, r) in batch.iter_mut().zip(&refs) {
+                        b.extend_from_slice(r);
+                    }
+                }
+                if batch[0].len() >= batch_frames || (n == 0 && !batch[0].is_empty()) {
+                    let full = Arc::new(std::mem::replace(&mut batch, new_batch()));
+                    if senders.iter().any(|s| s.send(Arc::clone(&full)).is_err()) {
+                        return Ok(());
+                    }
+                }
                 if n == 0 {
-                    return Ok(());
-                }
-                block.iter_mut().for_each(|c| c.truncate(n));
-                let refs: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
-                meter.process(&refs);
-                if let Some(tape) = tape.as_deref_mut() {
-                    tape.feed(&refs);
-                }
-                let now = meter.reading();
-                momentary_trace.push(now.momentary);
-                short_term_trace.push(now.short_term);
-                progress.advance(n as u64);
-                let block = Arc::new(block);
-                if senders.iter().any(|s| s.send(Arc::clone(&block)).is_err()) {
                     return Ok(());
                 }
             }
