@@ -23,8 +23,8 @@ use std::sync::{Arc, Mutex, mpsc};
 const TRACE_HOP_SECONDS: f64 = 0.1;
 /// Threads the true-peak trackers run on, each for a share of the channels.
 const TRUE_PEAK_THREADS: usize = 2;
-/// Hops of audio handed to the true-peak threads at once.
-const TRUE_PEAK_BATCH_HOPS: usize = 16;
+/// Hops of audio handed to the loudness and true-peak threads at once.
+const BATCH_HOPS: usize = 16;
 
 #[derive(Args, Debug)]
 pub struct MeasureArgs {
@@ -159,9 +159,10 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
     };
     let rate = f64::from(format.sample_rate);
     let _flush = FlushDenormals::new();
-    // The loudness here, the true peaks (the costlier part, independent of the loudness) on two
-    // more threads, each for half the channels, fed the same blocks; the trackers' results do not
-    // depend on how the samples are split, so the figures equal a single meter's.
+    // Reading and decoding here; the loudness on one more thread and the true peaks (the costlier
+    // part, independent of the loudness) on two, each for half the channels, all fed the same
+    // batches; the trackers' results do not depend on how the samples are split, so the figures
+    // equal a single meter's.
     let mut meter = LoudnessMeter::with_layout(layout, rate, false);
     if let Some(tape) = tape.as_deref_mut() {
         tape.start_track(layout, format.sample_rate);
@@ -188,17 +189,18 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
                 trackers.iter().map(ChannelTruePeaks::peaks_with_tail).fold(TruePeaks::default(), TruePeaks::max)
             }));
         }
-        let read = (|| -> CliResult<()> {
-            // The true-peak threads get the audio in batches of hops: fewer hand-offs to wake
-            // them for.
-            let batch_frames = TRUE_PEAK_BATCH_HOPS * hop;
-            let new_batch = || vec![Vec::with_capacity(batch_frames); channels];
-            let mut block = vec![Vec::with_capacity(hop); channels];
-            let mut batch = new_batch();
-            loop {
-                let n = reader.read(&mut block, hop)?;
-                let refs: Vec<&[f32]> = block.iter().map(|c| &c[..n]).collect();
-                if n > 0 {
+        // The loudness (and the album's back-to-back feed) on its own thread too, hop by hop as
+        // the trace needs it, so a slow decoder on this thread is all this thread does.
+        let (to_loudness, loudness_batches) = mpsc::sync_channel::<Arc<Vec<Vec<f32>>>>(2);
+        senders.push(to_loudness);
+        let (meter, tape, momentary_trace, short_term_trace) =
+            (&mut meter, &mut tape, &mut momentary_trace, &mut short_term_trace);
+        let loudness = scope.spawn(move || {
+            let _flush = FlushDenormals::new();
+            for batch in loudness_batches {
+                let frames = batch[0].len();
+                for start in (0..frames).step_by(hop) {
+                    let refs: Vec<&[f32]> = batch.iter().map(|c| &c[start..(start + hop).min(frames)]).collect();
                     meter.process(&refs);
                     if let Some(tape) = tape.as_deref_mut() {
                         tape.feed(&refs);
@@ -206,10 +208,21 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
                     let now = meter.reading();
                     momentary_trace.push(now.momentary);
                     short_term_trace.push(now.short_term);
-                    progress.advance(n as u64);
-                    for (b, r) in batch.iter_mut().zip(&refs) {
-                        b.extend_from_slice(r);
-                    }
+                }
+            }
+        });
+        let read = (|| -> CliResult<()> {
+            // The other threads get the audio in batches of whole hops: fewer hand-offs to wake
+            // them for, and the same hop boundaries for the loudness trace.
+            let batch_frames = BATCH_HOPS * hop;
+            let new_batch = || vec![Vec::with_capacity(batch_frames); channels];
+            let mut block = vec![Vec::with_capacity(hop); channels];
+            let mut batch = new_batch();
+            loop {
+                let n = reader.read(&mut block, hop)?;
+                progress.advance(n as u64);
+                for (b, c) in batch.iter_mut().zip(&block) {
+                    b.extend_from_slice(&c[..n]);
                 }
                 if batch[0].len() >= batch_frames || (n == 0 && !batch[0].is_empty()) {
                     let full = Arc::new(std::mem::replace(&mut batch, new_batch()));
@@ -223,6 +236,7 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
             }
         })();
         drop(senders);
+        loudness.join().map_err(|_| CliError::input(format!("{}: the loudness thread failed", path.display())))?;
         let mut true_peaks = TruePeaks::default();
         for worker in workers {
             let peaks =
