@@ -315,15 +315,20 @@ fn write_float_wav(path: &Path, rate: u32, left: &[f32], right: &[f32]) {
     std::fs::write(path, bytes).unwrap();
 }
 
-/// The ports of the JACK server `server`, once `wanted` is among them.
-fn wait_for_port(server: &str, wanted: &str) {
+/// Waits until `wanted` is among the ports of the JACK server `server`; on failure shows the
+/// server's log.
+fn wait_for_port(server: &str, wanted: &str, log: &Path) {
     let start = Instant::now();
     loop {
         let listing = tool("jack_lsp", "jackd2").env("JACK_DEFAULT_SERVER", server).output();
         if listing.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == wanted)) {
             return;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "JACK port {wanted} did not appear on server {server}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "JACK port {wanted} did not appear on server {server}; jackd said:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -337,17 +342,20 @@ fn changed(a: &[[u8; 3]], b: &[[u8; 3]]) -> f64 {
 fn standalone_editor_shows_music_playing_through_jack() {
     let _window = one_window();
     let (display, _xvfb) = display();
+    // A private server, not realtime (CI containers may not grant realtime scheduling).
     let server = format!("keel-test-{}", std::process::id());
+    let jackd_log = std::env::temp_dir().join(format!("{server}-jackd.log"));
+    let jackd_out = std::fs::File::create(&jackd_log).unwrap();
     let _jackd = StopOnDrop(
         tool("jackd", "jackd2")
-            .args(["-n", &server, "-d", "dummy", "-r", "48000", "-p", "512"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .args(["--no-realtime", "-n", &server, "-d", "dummy", "-r", "48000", "-p", "512"])
+            .stdout(jackd_out.try_clone().unwrap())
+            .stderr(jackd_out)
             .spawn()
             .expect("cannot start jackd"),
         server.clone(),
     );
-    wait_for_port(&server, "system:playback_1");
+    wait_for_port(&server, "system:playback_1", &jackd_log);
 
     // A minute of music-like material Keel generates (tests/common/limiter_signals.rs).
     let music = std::env::temp_dir().join(format!("keel-window-music-{}.wav", std::process::id()));
@@ -366,7 +374,7 @@ fn standalone_editor_shows_music_playing_through_jack() {
         .expect("cannot start jack-play");
     let ports = format!("jack-play-{0}:out_1,jack-play-{0}:out_2", player.id());
     let _player = KillOnDrop(player);
-    wait_for_port(&server, ports.split(',').next().unwrap());
+    wait_for_port(&server, ports.split(',').next().unwrap(), &jackd_log);
 
     let log = std::env::temp_dir().join(format!("keel-standalone-jack-{}.log", std::process::id()));
     let log_file = std::fs::File::create(&log).unwrap();
