@@ -57,8 +57,9 @@ pub struct MeasureArgs {
     /// the decoded true peak, its rise and the loudness after decoding: CODEC:KBPS,... with
     /// codecs aac (ffmpeg's encoder, when ffmpeg is installed), opus (libopus), vorbis
     /// (libvorbis) and mp3 (LAME, when libmp3lame is installed). Opus runs at 48 kHz and MP3 at
-    /// 32, 44.1 or 48 kHz; other rates are converted first, and the report says so.
-    #[arg(long, value_name = "LIST", conflicts_with_all = ["jsonl", "csv", "album"])]
+    /// 32, 44.1 or 48 kHz; other rates are converted first, and the report says so. Works with
+    /// --json, --jsonl and --csv (columns <codec>:<kbps>:<field>).
+    #[arg(long, value_name = "LIST")]
     pub codec: Option<String>,
 }
 
@@ -102,6 +103,8 @@ pub struct Measurement {
     pub true_peak_at_seconds: f64,
     pub momentary_trace: Vec<f64>,
     pub short_term_trace: Vec<f64>,
+    /// With `--codec`: each codec's round trip of the file, in the order asked.
+    pub codecs: Vec<CodecReading>,
 }
 
 impl Measurement {
@@ -256,6 +259,7 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
         true_peak_at_seconds: true_peaks.bs1770_at as f64 / rate,
         momentary_trace,
         short_term_trace,
+        codecs: Vec::new(),
     })
     .inspect(|_| {
         if let Some(tape) = tape {
@@ -280,7 +284,7 @@ pub(crate) fn measure_inputs(
     if let Some(header) = stream.header() {
         stream.emit(&header);
     }
-    let (results, tape) = measure_all(&files, &progress, album, |f, result| {
+    let (results, tape) = measure_all(&files, &progress, album, &stream.codecs, |f, result| {
         if let Some(line) = stream.line(f, result) {
             stream.emit(&line);
         }
@@ -289,16 +293,23 @@ pub(crate) fn measure_inputs(
     Ok((files, results, tape))
 }
 
-/// Measures `files`: in parallel, or for an album in order onto its [`AlbumTape`]; `each` sees
-/// every result as it comes.
+/// Measures `files` (with each codec's round trip when `codecs` names some): in parallel, or
+/// for an album in order onto its [`AlbumTape`]; `each` sees every result as it comes.
 fn measure_all(
     files: &[PathBuf],
     progress: &Progress,
     album: bool,
+    codecs: &[CodecSpec],
     each: impl Fn(&Path, &CliResult<Measurement>) + Sync,
 ) -> (Vec<CliResult<Measurement>>, AlbumTape) {
     let measure_one = |f: &PathBuf, tape: Option<&mut AlbumTape>| {
-        let result = measure_file(f, progress, tape);
+        let result = measure_file(f, progress, tape).and_then(|mut m| {
+            if !codecs.is_empty() {
+                let (format, audio) = AudioSource::open(f)?.read_all::<f32>()?;
+                m.codecs = round_trips(codecs, f, &audio, format.sample_rate)?;
+            }
+            Ok(m)
+        });
         each(f, &result);
         result
     };
@@ -318,6 +329,8 @@ fn measure_all(
 pub(crate) struct Streamed<'a> {
     format: Option<StreamFormat>,
     targets: &'a [&'static PlatformTarget],
+    /// Codec round trips to run on every file (`--codec`).
+    codecs: Vec<CodecSpec>,
     lock: Mutex<()>,
 }
 
@@ -346,10 +359,13 @@ const CSV_FIELDS: [&str; 14] = [
 ];
 /// The per-target fields, each column named `<target id>:<field>`.
 const CSV_TARGET_FIELDS: [&str; 4] = ["gain_db", "resulting_lufs", "resulting_true_peak_dbtp", "ceiling_holds"];
+/// The per-codec fields (`--codec`), each column named `<codec>:<kbps>:<field>`.
+const CSV_CODEC_FIELDS: [&str; 5] =
+    ["true_peak_dbtp", "true_peak_rise_db", "reconstructed_peak_dbtp", "integrated_lufs", "loudness_change_lu"];
 
 impl<'a> Streamed<'a> {
-    fn of(args: &MeasureArgs, targets: &'a [&'static PlatformTarget]) -> Self {
-        Self::new(args.jsonl, args.csv, targets)
+    fn of(args: &MeasureArgs, targets: &'a [&'static PlatformTarget], codecs: Vec<CodecSpec>) -> Self {
+        Self { codecs, ..Self::new(args.jsonl, args.csv, targets) }
     }
 
     /// Streams JSON lines, or CSV, or nothing.
@@ -361,15 +377,22 @@ impl<'a> Streamed<'a> {
         } else {
             None
         };
-        Self { format, targets, lock: Mutex::new(()) }
+        Self { format, targets, codecs: Vec::new(), lock: Mutex::new(()) }
     }
 
     pub(crate) fn header(&self) -> Option<String> {
         (self.format == Some(StreamFormat::Csv)).then(|| {
             let target_columns =
                 self.targets.iter().flat_map(|t| CSV_TARGET_FIELDS.iter().map(move |f| format!("{}:{f}", t.id)));
-            let columns: Vec<String> =
-                CSV_FIELDS.iter().map(|f| f.to_string()).chain(target_columns).chain(["error".to_string()]).collect();
+            let codec_columns =
+                self.codecs.iter().flat_map(|c| CSV_CODEC_FIELDS.iter().map(move |f| format!("{c}:{f}")));
+            let columns: Vec<String> = CSV_FIELDS
+                .iter()
+                .map(|f| f.to_string())
+                .chain(target_columns)
+                .chain(codec_columns)
+                .chain(["error".to_string()])
+                .collect();
             columns.join(",")
         })
     }
@@ -391,6 +414,11 @@ impl<'a> Streamed<'a> {
             let outcome = &object["targets"][i];
             debug_assert!(outcome.is_null() || outcome["id"] == target.id);
             fields.extend(CSV_TARGET_FIELDS.iter().map(|f| csv_value(&outcome[*f])));
+        }
+        for (i, codec) in self.codecs.iter().enumerate() {
+            let row = &object["codecs"][i];
+            debug_assert!(row.is_null() || row["codec"] == codec.codec.name());
+            fields.extend(CSV_CODEC_FIELDS.iter().map(|f| csv_value(&row[*f])));
         }
         fields.push(csv_value(&object["error"]));
         fields.join(",")
@@ -462,6 +490,9 @@ pub(crate) fn measurement_json(m: &Measurement, targets: &[&PlatformTarget]) -> 
             .map(|t| outcome_json(t, &evaluate(t, m.reading.integrated, m.reading.true_peak_dbtp)))
             .collect();
         o.insert("targets".into(), Value::Array(list));
+        if !m.codecs.is_empty() {
+            o.insert("codecs".into(), m.codecs.iter().map(|c| c.json(&m.reading)).collect());
+        }
     }
     object
 }
@@ -506,31 +537,12 @@ fn print_text(m: &Measurement, targets: &[&PlatformTarget]) {
             if o.ceiling_holds { "holds" } else { "EXCEEDED" }
         );
     }
-}
-
-/// Every codec's round trip of every measured file (files in parallel); a file whose round trips
-/// fail moves from `measured` to `failures`.
-fn codec_round_trips(specs: &[CodecSpec], measured: &mut Vec<Measurement>, failures: &mut Vec<CliError>) -> Vec<Vec<CodecReading>> {
-    let results: Vec<CliResult<Vec<CodecReading>>> = measured
-        .par_iter()
-        .map(|m| {
-            let (format, audio) = AudioSource::open(&m.file)?.read_all::<f32>()?;
-            round_trips(specs, &m.file, &audio, format.sample_rate)
-        })
-        .collect();
-    let mut kept = Vec::new();
-    let mut readings = Vec::new();
-    for (m, result) in std::mem::take(measured).into_iter().zip(results) {
-        match result {
-            Ok(r) => {
-                kept.push(m);
-                readings.push(r);
-            }
-            Err(e) => failures.push(e),
+    if !m.codecs.is_empty() {
+        println!("  after encoding and decoding (rise over the source's true peak):");
+        for c in &m.codecs {
+            println!("    {}", c.line(r));
         }
     }
-    *measured = kept;
-    readings
 }
 
 fn plot_path(base: &Path, file: &Path, many: bool) -> PathBuf {
@@ -551,8 +563,8 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
             return Err(CliError::input(format!("{}: --plot needs a .png or .svg file name", plot.display())));
         }
     }
-    let codecs = args.codec.as_deref().map(CodecSpec::parse_list).transpose()?;
-    let stream = Streamed::of(args, &targets);
+    let codecs = args.codec.as_deref().map(CodecSpec::parse_list).transpose()?.unwrap_or_default();
+    let stream = Streamed::of(args, &targets, codecs);
     let (files, results, tape) = measure_inputs(&args.files, args.album, "measure", quiet, &stream)?;
 
     let many = files.len() > 1;
@@ -570,10 +582,6 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
             Err(e) => failures.push(e),
         }
     }
-    let round_trips = match &codecs {
-        Some(specs) => codec_round_trips(specs, &mut measured, &mut failures),
-        None => Vec::new(),
-    };
     let album = if args.album && failures.is_empty() {
         let album_targets: Vec<&PlatformTarget> =
             if args.targets.is_empty() { PLATFORM_TARGETS.iter().collect() } else { targets.clone() };
@@ -587,17 +595,7 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
             stream.emit(&json!({ "album": album.json() }).to_string());
         }
     } else if args.json {
-        let file_list: Vec<Value> = measured
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                let mut object = measurement_json(m, &targets);
-                if let Some(readings) = round_trips.get(i) {
-                    object["codecs"] = readings.iter().map(|c| c.json(&m.reading)).collect();
-                }
-                object
-            })
-            .collect();
+        let file_list: Vec<Value> = measured.iter().map(|m| measurement_json(m, &targets)).collect();
         let failed: Vec<Value> = failures.iter().map(|e| json!({ "error": e.to_string() })).collect();
         let mut report = json!({ "files": file_list, "failed": failed });
         if let Some(album) = &album {
@@ -605,14 +603,8 @@ pub fn run(args: &MeasureArgs, quiet: bool) -> CliResult<()> {
         }
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
-        for (i, m) in measured.iter().enumerate() {
+        for m in &measured {
             print_text(m, &targets);
-            if let Some(readings) = round_trips.get(i) {
-                println!("  after encoding and decoding (rise over the source's true peak):");
-                for c in readings {
-                    println!("    {}", c.line(&m.reading));
-                }
-            }
         }
         if let Some(album) = &album {
             album.print();

@@ -222,6 +222,36 @@ fn codecs_with_fixed_rates_get_the_audio_converted_and_say_so() {
     assert!(text.contains("resampled from 44100 Hz to 48000 Hz"), "{text}");
 }
 
+#[test]
+fn catalogs_get_the_codec_rows_per_file_as_json_lines_and_csv() {
+    let scratch = Scratch::new("codec-catalog");
+    let a = generate(&scratch, "pink", "a.wav", &["--seconds", "4", "--level", "-12", "--seed", "1", "--channels", "2"]);
+    let b = generate(&scratch, "sine", "b.wav", &["--seconds", "3", "--level", "-3", "--channels", "2"]);
+    let files = [a.to_str().unwrap(), b.to_str().unwrap()];
+    let json = measure_json(&[&["--codec", "opus:96,mp3:192"], &files[..]].concat());
+    let lines = ok(keel(&[&["measure", "--jsonl", "-q", "--codec", "opus:96,mp3:192"], &files[..]].concat()));
+    let mut streamed: Vec<Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    streamed.sort_by_key(|v| v["file"].as_str().unwrap().to_string());
+    assert_eq!(streamed.len(), 2);
+    for (line, file) in streamed.iter().zip(json["files"].as_array().unwrap()) {
+        assert_eq!(line["codecs"], file["codecs"], "a JSON line carries the same codec rows as --json");
+        assert_eq!(line["codecs"].as_array().unwrap().len(), 2);
+    }
+    let csv = ok(keel(&[&["measure", "--csv", "-q", "--codec", "opus:96,mp3:192"], &files[..]].concat()));
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    for column in ["opus:96:true_peak_dbtp", "opus:96:loudness_change_lu", "mp3:192:integrated_lufs"] {
+        assert!(header.iter().any(|h| h == column), "no column {column}: {header:?}");
+    }
+    let at = header.iter().position(|h| h == "opus:96:true_peak_dbtp").unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let file = json["files"].as_array().unwrap().iter().find(|f| f["file"] == record[0]).unwrap();
+        let expected = codec_row(file, "opus")["true_peak_dbtp"].as_f64().unwrap();
+        assert_eq!(record[at].parse::<f64>().unwrap(), expected);
+    }
+}
+
 /// `keel master --codec-safe` on `mix` at `target`: the ceiling it used.
 fn codec_safe_master(scratch: &Scratch, mix: &Path, target: &str, master: &Path) -> f64 {
     let out = ok(keel(&[
