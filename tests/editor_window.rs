@@ -259,9 +259,8 @@ fn standalone_editor_window_draws_every_panel() {
     assert!(longest_bright_row > cols / 2, "no combined EQ curve across the plot ({longest_bright_row} of {cols})");
 }
 
-/// Stops a JACK server the way it expects (SIGTERM), so it leaves the shared-memory registry:
-/// a killed server keeps its slot there, and after eight of them no server can start.
-/// Its clients' semaphores, named after the server, are removed too.
+/// Stops a JACK server the way it expects (SIGTERM) and removes its clients' semaphores, named
+/// after the server.
 struct StopOnDrop(Child, String);
 
 impl Drop for StopOnDrop {
@@ -342,8 +341,10 @@ fn changed(a: &[[u8; 3]], b: &[[u8; 3]]) -> f64 {
 fn standalone_editor_shows_music_playing_through_jack() {
     let _window = one_window();
     let (display, _xvfb) = display();
-    // A private server, not realtime (CI containers may not grant realtime scheduling).
-    let server = format!("keel-test-{}", std::process::id());
+    // A server of its own, not realtime (CI containers may not grant realtime scheduling). Its
+    // name stays the same from run to run: JACK keeps a dead server's slot in its registry
+    // unless a server of the same name starts, and after eight slots no server can.
+    let server = "keel-window-test".to_string();
     let jackd_log = std::env::temp_dir().join(format!("{server}-jackd.log"));
     let jackd_out = std::fs::File::create(&jackd_log).unwrap();
     let _jackd = StopOnDrop(
