@@ -60,10 +60,12 @@ pub fn ensure(packages: &[&str]) -> Result<(), String> {
         println!("xtask: system packages present ({} checked)", packages.len());
         return Ok(());
     }
+    // sudo drops the environment: the non-interactive frontend (jackd2 asks a question when it
+    // installs) goes through `env` after it.
     let sudo: &[&str] = if is_root() {
         &[]
     } else if have("sudo") {
-        &["sudo"]
+        &["sudo", "env", "DEBIAN_FRONTEND=noninteractive"]
     } else {
         return Err(format!("missing packages and no root or sudo to install them: {}", missing.join(" ")));
     };
