@@ -9,7 +9,7 @@
 use super::album::AlbumTape;
 use super::error::{CliError, CliResult};
 use super::measure::file_name_of;
-use super::master::{AIM_LU, Aim, MAX_PASSES, MasterArgs, Staging, apply, staging};
+use super::master::{Aim, MasterArgs, apply, search_gain};
 use super::output::{AudioWriter, FormatChoice};
 use super::render::{DEFAULT_BLOCK, configured_params, expand_folders, render_buffers};
 use super::source::AudioSource;
@@ -110,12 +110,7 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
     println!("before: album {album_before:.2} LUFS ({} tracks); aiming the {rule} at {}", tracks.len(), aim.label);
 
     let resolved: Vec<_> = tracks.iter().map(|t| choice.resolve(&t.output, t.format)).collect::<CliResult<Vec<_>>>()?;
-    let mut margin = 0.0;
-    let mut gain = aim.lufs - metric(&before, album_before);
-    let mut previous: Option<(f64, f64)> = None;
-    let mut best: Option<(Staging, Vec<Vec<Vec<f32>>>, Vec<LoudnessReading>, f64)> = None;
-    for _ in 0..MAX_PASSES {
-        let Some(stage) = staging(gain, aim.ceiling, margin) else { break };
+    let found = search_gain(aim.lufs - metric(&before, album_before), aim.lufs, aim.ceiling, |stage| {
         apply(&mut params, &table, stage)?;
         let mut rendered = Vec::with_capacity(tracks.len());
         for (track, (_, out_format)) in tracks.iter().zip(&resolved) {
@@ -123,33 +118,17 @@ pub fn run(args: &MasterArgs) -> CliResult<()> {
             rendered.push(render_buffers(f64::from(track.format.sample_rate), &settings, &track.audio, DEFAULT_BLOCK)?);
         }
         let (readings, album) = measure(&tracks, &rendered)?;
-        let reached = metric(&readings, album);
-        let error = aim.lufs - reached;
         let worst_peak = readings.iter().map(|r| r.true_peak_dbtp).fold(f64::NEG_INFINITY, f64::max);
-        let peak_ok = worst_peak <= aim.ceiling;
-        let done = error.abs() <= AIM_LU && peak_ok;
-        best = Some((stage, rendered, readings, album));
-        if done {
-            break;
-        }
-        if !peak_ok {
-            margin += worst_peak - aim.ceiling + 0.01;
-        }
-        let slope = match previous {
-            Some((g0, l0)) if (reached - l0).abs() > 1e-6 => ((gain - g0) / (reached - l0)).clamp(1.0, 20.0),
-            _ => 1.0,
-        };
-        previous = Some((gain, reached));
-        gain += error * slope;
-    }
-    let Some((stage, rendered, readings, album)) = best else {
-        return Err(CliError::check(format!(
+        Ok((metric(&readings, album), worst_peak, rendered))
+    })?;
+    let trial = found.map_err(|gain| {
+        CliError::check(format!(
             "cannot reach {}: it needs {gain:.1} dB of gain, more than drive and output gain allow",
             aim.label
-        )));
-    };
-    let reached = metric(&readings, album);
-    let worst_peak = readings.iter().map(|r| r.true_peak_dbtp).fold(f64::NEG_INFINITY, f64::max);
+        ))
+    })?;
+    let (stage, reached, worst_peak) = (trial.stage, trial.loudness, trial.peak);
+    let rendered = trial.result;
     if (aim.lufs - reached).abs() > 0.1 || worst_peak > aim.ceiling {
         return Err(CliError::check(format!(
             "could not bring the album ({rule} rule) to {} within 0.1 LU with every track under {} dBTP (got {reached:.2} LUFS, highest peak {worst_peak:.2} dBTP); nothing written",

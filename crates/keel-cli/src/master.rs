@@ -138,6 +138,53 @@ impl Aim {
     }
 }
 
+/// What one trial of [`search_gain`] reached: the loudness the search steers (a track's
+/// integrated loudness, or an album's by its rule), the highest true peak, and the audio.
+pub(crate) struct Trial<T> {
+    pub stage: Staging,
+    pub loudness: f64,
+    pub peak: f64,
+    pub result: T,
+}
+
+/// The gain search of `master` and `master --album`: total gain G from `start_gain`, staged under
+/// `ceiling`, corrected by secant steps on what `render` reaches (limiting makes loudness grow
+/// slower than gain) until within [`AIM_LU`] of `target` and under the ceiling, at most
+/// [`MAX_PASSES`] renders. Returns the last trial, or `Err(gain)` when no staging fits the gain
+/// the first step asks for.
+pub(crate) fn search_gain<T>(
+    start_gain: f64,
+    target: f64,
+    ceiling: f64,
+    mut render: impl FnMut(Staging) -> CliResult<(f64, f64, T)>,
+) -> CliResult<Result<Trial<T>, f64>> {
+    let mut margin = 0.0;
+    let mut gain = start_gain;
+    let mut previous: Option<(f64, f64)> = None;
+    let mut best = None;
+    for _ in 0..MAX_PASSES {
+        let Some(stage) = staging(gain, ceiling, margin) else { break };
+        let (loudness, peak, result) = render(stage)?;
+        let error = target - loudness;
+        let peak_ok = peak <= ceiling;
+        best = Some(Trial { stage, loudness, peak, result });
+        if error.abs() <= AIM_LU && peak_ok {
+            break;
+        }
+        if !peak_ok {
+            margin += peak - ceiling + 0.01;
+        }
+        // Secant on loudness against gain; limiting makes the slope 1 or steeper.
+        let slope = match previous {
+            Some((g0, l0)) if (loudness - l0).abs() > 1e-6 => ((gain - g0) / (loudness - l0)).clamp(1.0, 20.0),
+            _ => 1.0,
+        };
+        previous = Some((gain, loudness));
+        gain += error * slope;
+    }
+    Ok(best.ok_or(gain))
+}
+
 /// A single file brought to a loudness under a ceiling: the staging, the rendered audio at the
 /// output's settings, and its measurement.
 pub(crate) struct Mastered {
@@ -165,47 +212,27 @@ impl MasterJob<'_> {
     pub fn master_to(&mut self, ceiling: f64) -> CliResult<Mastered> {
         let rate = f64::from(self.sample_rate);
         let target_lufs = self.target_lufs;
-        let mut margin = 0.0;
-        let mut gain = target_lufs - self.before;
-        let mut previous: Option<(f64, f64)> = None;
-        let mut best: Option<Mastered> = None;
-        for _ in 0..MAX_PASSES {
-            let Some(stage) = staging(gain, ceiling, margin) else { break };
-            apply(&mut self.params, &self.table, stage)?;
-            let rendered = render_buffers(rate, &self.params.settings_for(self.encoding), self.input, DEFAULT_BLOCK)?;
-            let reading = measure_buffers(&rendered, self.sample_rate)?;
-            let error = target_lufs - reading.integrated;
-            let peak_ok = reading.true_peak_dbtp <= ceiling;
-            let done = error.abs() <= AIM_LU && peak_ok;
-            let (integrated, peak) = (reading.integrated, reading.true_peak_dbtp);
-            best = Some(Mastered { stage, rendered, reading });
-            if done {
-                break;
-            }
-            if !peak_ok {
-                margin += peak - ceiling + 0.01;
-            }
-            // Secant on loudness against gain; limiting makes the slope 1 or steeper.
-            let slope = match previous {
-                Some((g0, l0)) if (integrated - l0).abs() > 1e-6 => ((gain - g0) / (integrated - l0)).clamp(1.0, 20.0),
-                _ => 1.0,
-            };
-            previous = Some((gain, integrated));
-            gain += error * slope;
-        }
+        let MasterJob { input, sample_rate, params, table, encoding, .. } = self;
+        let found = search_gain(target_lufs - self.before, target_lufs, ceiling, |stage| {
+            apply(params, table, stage)?;
+            let rendered = render_buffers(rate, &params.settings_for(*encoding), input, DEFAULT_BLOCK)?;
+            let reading = measure_buffers(&rendered, *sample_rate)?;
+            Ok((reading.integrated, reading.true_peak_dbtp, (rendered, reading)))
+        })?;
         let label = &self.target_label;
-        let Some(mastered) = best else {
-            return Err(CliError::check(format!(
+        let trial = found.map_err(|gain| {
+            CliError::check(format!(
                 "cannot reach {label}: it needs {gain:.1} dB of gain, more than drive and output gain allow"
-            )));
-        };
-        let reading = &mastered.reading;
-        if (target_lufs - reading.integrated).abs() > 0.1 || reading.true_peak_dbtp > ceiling {
+            ))
+        })?;
+        let (loudness, peak) = (trial.loudness, trial.peak);
+        if (target_lufs - loudness).abs() > 0.1 || peak > ceiling {
             return Err(CliError::check(format!(
-                "could not reach {label} within 0.1 LU under {ceiling:.2} dBTP (got {:.2} LUFS, {:.2} dBTP); nothing written",
-                reading.integrated, reading.true_peak_dbtp
+                "could not reach {label} within 0.1 LU under {ceiling:.2} dBTP (got {loudness:.2} LUFS, {peak:.2} dBTP); nothing written"
             )));
         }
+        let (rendered, reading) = trial.result;
+        let mastered = Mastered { stage: trial.stage, rendered, reading };
         Ok(mastered)
     }
 }
