@@ -149,7 +149,18 @@ pub fn measure_buffers(channels: &[Vec<f32>], sample_rate: u32) -> CliResult<Lou
 }
 
 /// Measures one file; with `tape`, its blocks also go on the album's back-to-back measurement.
-pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut AlbumTape>) -> CliResult<Measurement> {
+pub fn measure_file(path: &Path, progress: &Progress, tape: Option<&mut AlbumTape>) -> CliResult<Measurement> {
+    measure_file_keeping(path, progress, tape, false).map(|(m, _)| m)
+}
+
+/// [`measure_file`], also handing back the decoded audio (planar) when `keep`, so work on it
+/// (codec round trips) does not decode the file again.
+fn measure_file_keeping(
+    path: &Path,
+    progress: &Progress,
+    mut tape: Option<&mut AlbumTape>,
+    keep: bool,
+) -> CliResult<(Measurement, Option<Vec<Vec<f32>>>)> {
     let mut reader = AudioSource::open(path)?;
     let info = reader.info();
     let format = info.format;
@@ -175,6 +186,8 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
     let groups: Vec<Vec<usize>> = (0..TRUE_PEAK_THREADS.min(channels))
         .map(|g| (0..channels).filter(|c| c % TRUE_PEAK_THREADS.min(channels) == g).collect())
         .collect();
+    // With `keep`, the batches as sent, joined into the whole file at the end.
+    let mut sent: Vec<Arc<Vec<Vec<f32>>>> = Vec::new();
     let true_peaks = std::thread::scope(|scope| -> CliResult<TruePeaks> {
         let mut senders = Vec::new();
         let mut workers = Vec::new();
@@ -221,6 +234,7 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
             let new_batch = || vec![Vec::with_capacity(batch_frames); channels];
             let mut block = vec![Vec::with_capacity(hop); channels];
             let mut batch = new_batch();
+            let sent = &mut sent;
             loop {
                 let n = reader.read(&mut block, hop)?;
                 progress.advance(n as u64);
@@ -231,6 +245,9 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
                     let full = Arc::new(std::mem::replace(&mut batch, new_batch()));
                     if senders.iter().any(|s| s.send(Arc::clone(&full)).is_err()) {
                         return Ok(());
+                    }
+                    if keep {
+                        sent.push(full);
                     }
                 }
                 if n == 0 {
@@ -248,7 +265,8 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
         }
         read.map(|()| true_peaks)
     })?;
-    Ok(Measurement {
+    let audio = keep.then(|| (0..channels).map(|c| sent.iter().flat_map(|b| b[c].iter().copied()).collect()).collect());
+    let measurement = Measurement {
         file: path.to_path_buf(),
         channels,
         sample_rate: format.sample_rate,
@@ -260,12 +278,11 @@ pub fn measure_file(path: &Path, progress: &Progress, mut tape: Option<&mut Albu
         momentary_trace,
         short_term_trace,
         codecs: Vec::new(),
-    })
-    .inspect(|_| {
-        if let Some(tape) = tape {
-            tape.end_track(&meter);
-        }
-    })
+    };
+    if let Some(tape) = tape {
+        tape.end_track(&meter);
+    }
+    Ok((measurement, audio))
 }
 
 /// Expands folders and measures every file behind one progress bar named `label`, streaming
@@ -303,10 +320,9 @@ fn measure_all(
     each: impl Fn(&Path, &CliResult<Measurement>) + Sync,
 ) -> (Vec<CliResult<Measurement>>, AlbumTape) {
     let measure_one = |f: &PathBuf, tape: Option<&mut AlbumTape>| {
-        let result = measure_file(f, progress, tape).and_then(|mut m| {
-            if !codecs.is_empty() {
-                let (format, audio) = AudioSource::open(f)?.read_all::<f32>()?;
-                m.codecs = round_trips(codecs, f, &audio, format.sample_rate)?;
+        let result = measure_file_keeping(f, progress, tape, !codecs.is_empty()).and_then(|(mut m, audio)| {
+            if let Some(audio) = audio {
+                m.codecs = round_trips(codecs, f, &audio, m.sample_rate)?;
             }
             Ok(m)
         });
