@@ -2,7 +2,7 @@
 //! restores the default, and a drag cut short by the editor closing still ends its gestures.
 
 mod common;
-use common::gui::{Gesture, RecordingHost, editor_fixture, editor_harness};
+use common::gui::{RecordingHost, editor_fixture, editor_harness, gesture_names};
 use egui::{Event, Modifiers, MouseWheelUnit, PointerButton, Pos2, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -45,17 +45,6 @@ fn button(pos: Pos2, pressed: bool) -> Event {
     Event::PointerButton { pos, button: PointerButton::Primary, pressed, modifiers: Modifiers::NONE }
 }
 
-fn ids(gestures: &[Gesture]) -> Vec<String> {
-    gestures
-        .iter()
-        .map(|g| match g {
-            Gesture::Begin(id) => format!("begin {id}"),
-            Gesture::Set(id, _) => format!("set {id}"),
-            Gesture::End(id) => format!("end {id}"),
-        })
-        .collect()
-}
-
 #[test]
 fn dragging_a_control_is_one_gesture_and_moves_the_value() {
     let mut e = editor();
@@ -66,7 +55,7 @@ fn dragging_a_control_is_one_gesture_and_moves_the_value() {
     events.push(button(at + Vec2::new(60.0, 0.0), false));
     e.play(events);
     let gestures = e.host.take();
-    let names = ids(&gestures);
+    let names = gesture_names(&gestures);
     assert_eq!(names.first().map(String::as_str), Some("begin comp_threshold"), "{names:?}");
     assert_eq!(names.last().map(String::as_str), Some("end comp_threshold"), "{names:?}");
     assert_eq!(names.iter().filter(|n| n.starts_with("begin")).count(), 1, "{names:?}");
@@ -93,7 +82,7 @@ fn the_wheel_steps_a_control_and_double_click_restores_the_default() {
     ]);
     let moved = e.shared.params.comp.threshold.value();
     assert!(moved > default, "scrolling up raises the value ({default} -> {moved})");
-    let gestures = ids(&e.host.take());
+    let gestures = gesture_names(&e.host.take());
     assert_eq!(gestures, ["begin comp_threshold", "set comp_threshold", "end comp_threshold"], "one wheel event, one gesture");
     assert!(e.host.open_gestures().is_empty());
 

@@ -5,7 +5,7 @@
 //! show the banner.
 
 mod common;
-use common::gui::{Gesture, RecordingHost, editor_fixture, editor_harness};
+use common::gui::{RecordingHost, editor_fixture, editor_harness, gesture_names};
 use egui::{Event, Modifiers, PointerButton, Pos2, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -52,15 +52,7 @@ impl Editor {
 
     /// The gestures since the last call, as "begin id" / "set id" / "end id".
     fn gestures(&self) -> Vec<String> {
-        self.host
-            .take()
-            .iter()
-            .map(|g| match g {
-                Gesture::Begin(id) => format!("begin {id}"),
-                Gesture::Set(id, _) => format!("set {id}"),
-                Gesture::End(id) => format!("end {id}"),
-            })
-            .collect()
+        gesture_names(&self.host.take())
     }
 
     fn threshold(&self) -> f32 {

@@ -7,11 +7,9 @@
 //! The screenshot with music is kept as `target/screenshots/editor.png`; with
 //! `KEEL_UPDATE_DOCS=1` it also becomes the README's picture, `docs/editor.png`.
 
-#[allow(dead_code)]
-#[path = "common/limiter_signals.rs"]
-mod limiter_signals;
+mod common;
+use common::limiter_signals;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -178,30 +176,35 @@ fn screenshot_path(name: &str) -> PathBuf {
     target.join("screenshots").join(name)
 }
 
-/// Waits until the window has painted and settled (two shots a second apart agree, the first
-/// frames come before the window reaches its size) or gives up.
-fn wait_for_paint(display: &str, standalone: &mut KillOnDrop, log: &Path) -> Screenshot {
+/// Waits until the window has painted (at its size, with more than a background's colours);
+/// fails if the standalone exits first or nothing paints within 60 s.
+fn wait_until_painted(display: &str, standalone: &mut KillOnDrop, log: &Path) -> Screenshot {
     let start = Instant::now();
     loop {
         if let Some(status) = standalone.0.try_wait().unwrap() {
-            let mut text = String::new();
-            let _ = std::fs::File::open(log).and_then(|mut f| f.read_to_string(&mut text));
+            let text = std::fs::read_to_string(log).unwrap_or_default();
             panic!("keel-standalone exited early ({status}):\n{text}");
         }
         let shot = Screenshot::take(display);
-        let painted = shot.width >= WIDTH
-            && shot.height >= HEIGHT
-            && distinct_colours(&shot.region(0.0, 0.0, 1.0, 1.0)) > 200;
-        if painted {
-            std::thread::sleep(Duration::from_secs(1));
-            let again = Screenshot::take(display);
-            if again.rgb == shot.rgb || start.elapsed() > Duration::from_secs(20) {
-                return again;
-            }
-            continue;
+        if shot.width >= WIDTH && shot.height >= HEIGHT && distinct_colours(&shot.region(0.0, 0.0, 1.0, 1.0)) > 200 {
+            return shot;
         }
         assert!(start.elapsed() < Duration::from_secs(60), "the editor window did not paint within 60 s");
         std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Waits until the window has painted and settled (two shots a second apart agree, the first
+/// frames come before the window reaches its size) or gives up after 20 s.
+fn wait_for_paint(display: &str, standalone: &mut KillOnDrop, log: &Path) -> Screenshot {
+    let start = Instant::now();
+    loop {
+        let shot = wait_until_painted(display, standalone, log);
+        std::thread::sleep(Duration::from_secs(1));
+        let again = Screenshot::take(display);
+        if again.rgb == shot.rgb || start.elapsed() > Duration::from_secs(20) {
+            return again;
+        }
     }
 }
 
@@ -291,28 +294,6 @@ fn tool(program: &str, package: &str) -> Command {
     Command::new(program)
 }
 
-/// Writes stereo 32-bit float WAV.
-fn write_float_wav(path: &Path, rate: u32, left: &[f32], right: &[f32]) {
-    let data_len = (left.len() * 8) as u32;
-    let mut bytes = Vec::with_capacity(44 + data_len as usize);
-    bytes.extend_from_slice(b"RIFF");
-    bytes.extend_from_slice(&(36 + data_len).to_le_bytes());
-    bytes.extend_from_slice(b"WAVEfmt ");
-    bytes.extend_from_slice(&16u32.to_le_bytes());
-    bytes.extend_from_slice(&3u16.to_le_bytes());
-    bytes.extend_from_slice(&2u16.to_le_bytes());
-    bytes.extend_from_slice(&rate.to_le_bytes());
-    bytes.extend_from_slice(&(rate * 8).to_le_bytes());
-    bytes.extend_from_slice(&8u16.to_le_bytes());
-    bytes.extend_from_slice(&32u16.to_le_bytes());
-    bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&data_len.to_le_bytes());
-    for (l, r) in left.iter().zip(right) {
-        bytes.extend_from_slice(&l.to_le_bytes());
-        bytes.extend_from_slice(&r.to_le_bytes());
-    }
-    std::fs::write(path, bytes).unwrap();
-}
 
 /// Waits until `wanted` is among the ports of the JACK server `server`; on failure shows the
 /// server's log.
@@ -365,7 +346,7 @@ fn standalone_editor_shows_music_playing_through_jack() {
     // Peaking at -1 dBFS.
     let peak = left.iter().chain(&right).fold(0.0f32, |m, x| m.max(x.abs()));
     left.iter_mut().chain(right.iter_mut()).for_each(|x| *x *= 0.891 / peak);
-    write_float_wav(&music, 48_000, &left, &right);
+    common::write_stereo_f32_wav(&music, 48_000, &left, &right).unwrap();
     let player = tool("jack-play", "jack-tools")
         .arg(&music)
         .env("JACK_DEFAULT_SERVER", &server)
@@ -389,19 +370,7 @@ fn standalone_editor_shows_music_playing_through_jack() {
         .expect("cannot start keel-standalone");
     let mut standalone = KillOnDrop(child);
     // Painted, then a few seconds of music for the loudness readings and history to fill.
-    let start = Instant::now();
-    loop {
-        if let Some(status) = standalone.0.try_wait().unwrap() {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            panic!("keel-standalone exited early ({status}):\n{text}");
-        }
-        let shot = Screenshot::take(&display);
-        if shot.width >= WIDTH && shot.height >= HEIGHT && distinct_colours(&shot.region(0.0, 0.0, 1.0, 1.0)) > 200 {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "the editor window did not paint within 60 s");
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    wait_until_painted(&display, &mut standalone, &log);
     std::thread::sleep(Duration::from_secs(8));
     let first = Screenshot::take(&display);
     std::thread::sleep(Duration::from_millis(700));

@@ -440,27 +440,6 @@ fn full_band_detection_costs_at_most_0_1_lu() {
 
 // ---- x42-dpl beside Keel (information only) ----
 
-fn write_wav_f32(path: &Path, fs: u32, left: &[f32], right: &[f32]) -> std::io::Result<()> {
-    let data_len = (left.len() * 8) as u32;
-    let mut b = Vec::with_capacity(44 + data_len as usize);
-    b.extend_from_slice(b"RIFF");
-    b.extend_from_slice(&(36 + data_len).to_le_bytes());
-    b.extend_from_slice(b"WAVEfmt ");
-    b.extend_from_slice(&16u32.to_le_bytes());
-    b.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
-    b.extend_from_slice(&2u16.to_le_bytes());
-    b.extend_from_slice(&fs.to_le_bytes());
-    b.extend_from_slice(&(fs * 8).to_le_bytes());
-    b.extend_from_slice(&8u16.to_le_bytes());
-    b.extend_from_slice(&32u16.to_le_bytes());
-    b.extend_from_slice(b"data");
-    b.extend_from_slice(&data_len.to_le_bytes());
-    for (l, r) in left.iter().zip(right) {
-        b.extend_from_slice(&l.to_le_bytes());
-        b.extend_from_slice(&r.to_le_bytes());
-    }
-    std::fs::write(path, b)
-}
 
 /// Stereo 32-bit float WAV (plain or extensible format tag), as ffmpeg writes it.
 fn read_wav_f32(path: &Path) -> Result<(Vec<f32>, Vec<f32>), String> {
@@ -539,7 +518,7 @@ fn x42_dpl_beside_keel_for_information() {
             x.iter().map(|&v| (f64::from(v) * gain) as f32).chain(std::iter::repeat_n(0.0, tail)).collect()
         };
         let input = dir.join("in.wav");
-        write_wav_f32(&input, fs as u32, &drive(&case.left), &drive(&case.right)).unwrap();
+        common::write_stereo_f32_wav(&input, fs as u32, &drive(&case.left), &drive(&case.right)).unwrap();
         for ceiling_db in CEILINGS {
             let s = LimiterSettings { ceiling_db, drive_db: case.drive_db, ..LimiterSettings::default() };
             let (l, r) = run(fs, &s, &case.left, &case.right);
@@ -581,7 +560,7 @@ fn wav_round_trip() {
     // The x42 comparison's reader must read back what the writer wrote, bit for bit.
     let path = std::env::temp_dir().join(format!("keel-wav-{}.wav", std::process::id()));
     let (l, r) = (white_noise(1001, 1, 3.0), white_noise(1001, 2, 0.1));
-    write_wav_f32(&path, 48_000, &l, &r).unwrap();
+    common::write_stereo_f32_wav(&path, 48_000, &l, &r).unwrap();
     let back = read_wav_f32(&path);
     let _ = std::fs::remove_file(&path);
     assert!(back.unwrap() == (l, r));

@@ -6,9 +6,7 @@
 //! value, the down-only players never turn up.
 
 mod common;
-#[allow(dead_code)]
-#[path = "common/limiter_signals.rs"]
-mod limiter_signals;
+use common::limiter_signals;
 
 use ebur128::{EbuR128, Mode};
 use keel::Keel;

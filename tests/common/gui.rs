@@ -20,6 +20,18 @@ pub enum Gesture {
     End(String),
 }
 
+/// Gestures as "begin id" / "set id" / "end id", for comparing sequences.
+pub fn gesture_names(gestures: &[Gesture]) -> Vec<String> {
+    gestures
+        .iter()
+        .map(|g| match g {
+            Gesture::Begin(id) => format!("begin {id}"),
+            Gesture::Set(id, _) => format!("set {id}"),
+            Gesture::End(id) => format!("end {id}"),
+        })
+        .collect()
+}
+
 pub struct RecordingHost {
     params: Arc<KeelParams>,
     pub gestures: Mutex<Vec<Gesture>>,

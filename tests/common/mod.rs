@@ -37,3 +37,26 @@ pub fn faded_sine(freq: f64, fs: f64, amplitude: f64, phase: f64, len: usize, fa
     keel_core::signals::fade_in_out(&mut x, fade);
     x.iter().map(|&v| v as f32).collect()
 }
+
+/// Writes stereo 32-bit float WAV (for tools outside Keel: ffmpeg, jack-play).
+pub fn write_stereo_f32_wav(path: &std::path::Path, fs: u32, left: &[f32], right: &[f32]) -> std::io::Result<()> {
+    let data_len = (left.len() * 8) as u32;
+    let mut b = Vec::with_capacity(44 + data_len as usize);
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(36 + data_len).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    b.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
+    b.extend_from_slice(&2u16.to_le_bytes());
+    b.extend_from_slice(&fs.to_le_bytes());
+    b.extend_from_slice(&(fs * 8).to_le_bytes());
+    b.extend_from_slice(&8u16.to_le_bytes());
+    b.extend_from_slice(&32u16.to_le_bytes());
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&data_len.to_le_bytes());
+    for (l, r) in left.iter().zip(right) {
+        b.extend_from_slice(&l.to_le_bytes());
+        b.extend_from_slice(&r.to_le_bytes());
+    }
+    std::fs::write(path, b)
+}

@@ -19,15 +19,6 @@ use std::process::Command;
 
 const CODECS: &str = "aac:256,opus:160,vorbis:160,mp3:320";
 
-fn ffmpeg(args: &[&str]) {
-    let result = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y"])
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("ffmpeg is needed for the codec tests (cargo xtask test installs it): {e}"));
-    assert!(result.status.success(), "ffmpeg {args:?}: {}", String::from_utf8_lossy(&result.stderr));
-}
-
 /// Levels of a test mix's parts.
 #[derive(Clone, Copy)]
 struct Mix {

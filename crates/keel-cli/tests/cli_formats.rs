@@ -11,16 +11,6 @@ mod cli_common;
 use cli_common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn ffmpeg(args: &[&str]) {
-    let result = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y"])
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("ffmpeg is needed for the format tests (cargo xtask test installs it): {e}"));
-    assert!(result.status.success(), "ffmpeg {args:?}: {}", String::from_utf8_lossy(&result.stderr));
-}
 
 /// Stereo programme material with level changes, 24-bit, 48 kHz.
 fn music_like(scratch: &Scratch) -> PathBuf {

@@ -101,3 +101,13 @@ pub fn generate(scratch: &Scratch, name: &str, file: &str, extra: &[&str]) -> Pa
 pub fn bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
+
+/// Runs ffmpeg quietly; fails, naming what is missing, when it cannot.
+pub fn ffmpeg(args: &[&str]) {
+    let result = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y"])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("ffmpeg is needed for this test (cargo xtask test installs it): {e}"));
+    assert!(result.status.success(), "ffmpeg {args:?}: {}", String::from_utf8_lossy(&result.stderr));
+}
