@@ -4,9 +4,9 @@
 //! kept up to date while the compare is off, so switching it on needs no settling, and a 20 ms
 //! crossfade makes the switch itself click-free.
 
-use super::one_pole;
+use super::BlockGain;
 use crate::dsp::delay::DelayLine;
-use crate::dsp::level::{all_finite, db_to_gain};
+use crate::dsp::level::all_finite;
 use crate::dsp::loudness::{ChannelLayout, LoudnessMeter};
 use crate::dsp::ramp::LinearRamp;
 
@@ -20,7 +20,7 @@ pub struct LevelMatch {
     dry: [Box<[f32]>; 2],
     dry_len: usize,
     input_meter: LoudnessMeter,
-    gain_db: f64,
+    gain: BlockGain,
     /// 0: the processed output; 1: the matched input.
     mix: LinearRamp,
 }
@@ -37,7 +37,7 @@ impl LevelMatch {
             dry: [vec![0.0; max_block].into_boxed_slice(), vec![0.0; max_block].into_boxed_slice()],
             dry_len: 0,
             input_meter: LoudnessMeter::with_layout(layout, sample_rate, false),
-            gain_db: 0.0,
+            gain: BlockGain::default(),
             mix: LinearRamp::new(0.0, fade),
         }
     }
@@ -45,7 +45,7 @@ impl LevelMatch {
     pub fn reset(&mut self) {
         self.delays.iter_mut().for_each(DelayLine::reset);
         self.input_meter.reset();
-        self.gain_db = 0.0;
+        self.gain = BlockGain::default();
     }
 
     /// Plays the matched input (true) or the processed output (false), crossfading.
@@ -55,7 +55,7 @@ impl LevelMatch {
 
     /// The gain the matched input gets, dB.
     pub fn gain_db(&self) -> f64 {
-        self.gain_db
+        self.gain.db
     }
 
     /// Whether any of the input is heard (on, or fading).
@@ -93,15 +93,16 @@ impl LevelMatch {
             self.input_meter.process(&[dry_left]);
         }
         let input_short_term = self.input_meter.reading().short_term;
-        let start = db_to_gain(self.gain_db);
-        if processed_short_term.is_finite() && input_short_term.is_finite() {
-            let wanted = processed_short_term - input_short_term;
-            self.gain_db = wanted + (self.gain_db - wanted) * one_pole(MATCH_SECONDS, self.sample_rate).powi(n as i32);
-        }
+        // Until both short-term loudnesses exist, the gain stays where it is.
+        let wanted = if processed_short_term.is_finite() && input_short_term.is_finite() {
+            processed_short_term - input_short_term
+        } else {
+            self.gain.db
+        };
+        let (start, step) = self.gain.follow(wanted, MATCH_SECONDS, self.sample_rate, n);
         if !audible {
             return;
         }
-        let step = (db_to_gain(self.gain_db) - start) / n.max(1) as f64;
         let mut right = right;
         for i in 0..n {
             let mix = self.mix.advance() as f32;

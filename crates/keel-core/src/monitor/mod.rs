@@ -15,7 +15,22 @@ pub use level_match::LevelMatch;
 pub use playback::PlatformPlayback;
 pub use playback_limiter::PlaybackLimiter;
 
-/// The one-pole coefficient that moves a value 1 - 1/e of the way in `seconds`, per sample.
-fn one_pole(seconds: f64, sample_rate: f64) -> f64 {
-    (-1.0 / (seconds * sample_rate).max(1e-9)).exp()
+use crate::dsp::compressor::detector::one_pole_keep;
+use crate::dsp::level::db_to_gain;
+
+/// A gain in dB that follows a wanted value with a one-pole, stepped once per block and applied
+/// as a linear ramp of the linear gain across the block.
+#[derive(Clone, Copy, Debug, Default)]
+struct BlockGain {
+    db: f64,
+}
+
+impl BlockGain {
+    /// Moves toward `wanted` (time constant `seconds`) over a block of `n` samples; returns the
+    /// linear gain at the block's start and its step per sample.
+    fn follow(&mut self, wanted: f64, seconds: f64, sample_rate: f64, n: usize) -> (f64, f64) {
+        let start = db_to_gain(self.db);
+        self.db = wanted + (self.db - wanted) * one_pole_keep(seconds, sample_rate).powi(n as i32);
+        (start, (db_to_gain(self.db) - start) / n.max(1) as f64)
+    }
 }

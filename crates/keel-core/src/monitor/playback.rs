@@ -4,8 +4,7 @@
 //! as it settles with a 0.3 s time constant, interpolated across each block; switched off, it
 //! returns to 0 dB with a 50 ms one and then passes the audio through untouched.
 
-use super::{PlaybackLimiter, one_pole};
-use crate::dsp::level::db_to_gain;
+use super::{BlockGain, PlaybackLimiter};
 use crate::targets::{PlatformTarget, PlaybackLimiterSpec, evaluate};
 
 const SETTLE_SECONDS: f64 = 0.3;
@@ -17,8 +16,8 @@ const UNITY_DB: f64 = 1e-4;
 pub struct PlatformPlayback {
     sample_rate: f64,
     target: Option<&'static PlatformTarget>,
-    /// The gain applied at the end of the last block, dB.
-    gain_db: f64,
+    /// The gain applied at the end of the last block.
+    gain: BlockGain,
     /// Sized once; used while the platform has a limiter.
     limiter: PlaybackLimiter,
     limiting: bool,
@@ -31,7 +30,7 @@ impl PlatformPlayback {
         Self {
             sample_rate,
             target: None,
-            gain_db: 0.0,
+            gain: BlockGain::default(),
             limiter: PlaybackLimiter::new(any, sample_rate),
             limiting: false,
         }
@@ -56,7 +55,7 @@ impl PlatformPlayback {
 
     /// The normalization gain applied now, dB.
     pub fn gain_db(&self) -> f64 {
-        self.gain_db
+        self.gain.db
     }
 
     /// The player's limiter's gain now, dB (0 without one).
@@ -66,7 +65,7 @@ impl PlatformPlayback {
 
     /// Whether it changes the audio at all.
     pub fn is_active(&self) -> bool {
-        self.target.is_some() || self.gain_db.abs() > UNITY_DB
+        self.target.is_some() || self.gain.db.abs() > UNITY_DB
     }
 
     /// Plays one block in place, given the output's integrated loudness and BS.1770 true peak
@@ -79,16 +78,12 @@ impl PlatformPlayback {
         true_peak_dbtp: f64,
     ) {
         if !self.is_active() {
-            self.gain_db = 0.0;
+            self.gain.db = 0.0;
             return;
         }
         let wanted = self.target.map_or(0.0, |t| evaluate(t, integrated_lufs, true_peak_dbtp).gain_db);
-        let n = left.len();
-        let start = db_to_gain(self.gain_db);
         let seconds = if self.target.is_some() { SETTLE_SECONDS } else { RELEASE_SECONDS };
-        self.gain_db = wanted + (self.gain_db - wanted) * one_pole(seconds, self.sample_rate).powi(n as i32);
-        let end = db_to_gain(self.gain_db);
-        let step = (end - start) / n.max(1) as f64;
+        let (start, step) = self.gain.follow(wanted, seconds, self.sample_rate, left.len());
         for (i, x) in left.iter_mut().enumerate() {
             *x = (f64::from(*x) * (start + step * (i + 1) as f64)) as f32;
         }
@@ -100,8 +95,8 @@ impl PlatformPlayback {
         if self.limiting {
             self.limiter.process(left, right);
         }
-        if self.target.is_none() && self.gain_db.abs() <= UNITY_DB {
-            self.gain_db = 0.0;
+        if self.target.is_none() && self.gain.db.abs() <= UNITY_DB {
+            self.gain.db = 0.0;
         }
     }
 }

@@ -6,7 +6,7 @@
 //! gain (and settles at the ceiling exactly) instead of a gain that breathes between its peaks;
 //! Spotify does not document its detector.
 
-use super::one_pole;
+use crate::dsp::compressor::detector::one_pole_keep;
 use crate::dsp::level::db_to_gain;
 use crate::dsp::sliding_min::SlidingMin;
 use crate::targets::PlaybackLimiterSpec;
@@ -45,8 +45,8 @@ impl PlaybackLimiter {
     pub fn set_spec(&mut self, spec: PlaybackLimiterSpec) {
         // A hair under the ceiling, so rounding to f32 cannot land a settled peak above it.
         self.ceiling = db_to_gain(spec.ceiling_dbfs) * (1.0 - 1e-6);
-        self.attack = one_pole(spec.attack_ms / 1000.0, self.sample_rate);
-        self.release = one_pole(spec.release_ms / 1000.0, self.sample_rate);
+        self.attack = one_pole_keep(spec.attack_ms / 1000.0, self.sample_rate);
+        self.release = one_pole_keep(spec.release_ms / 1000.0, self.sample_rate);
         self.reset();
     }
 
