@@ -289,6 +289,7 @@ fn codec_safe_holds(mix_kind: Mix, target: &str, target_lufs: f64, label: &str) 
         let decoded = scratch.path(&format!("delivered-{codec}.wav"));
         ffmpeg(&["-i", delivered.to_str().unwrap(), "-c:a", "pcm_f32le", decoded.to_str().unwrap()]);
         let tp = number(&measure_json(&[decoded.to_str().unwrap()])["files"][0]["true_peak_dbtp"]);
+        eprintln!("delivered {codec}, decoded by ffmpeg: {tp:+.2} dBTP");
         // ffmpeg's decoder of the delivered file: within 0.05 dB of Keel's decoder.
         assert!(tp <= -0.95, "{codec}: the delivered file decodes (by ffmpeg) to {tp} dBTP");
     }
