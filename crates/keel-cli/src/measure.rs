@@ -228,30 +228,33 @@ fn measure_file_keeping(
             }
         });
         let read = (|| -> CliResult<()> {
-            // The other threads get the audio in batches of whole hops: fewer hand-offs to wake
-            // them for, and the same hop boundaries for the loudness trace.
+            // The other threads get the audio in batches of whole hops (fewer hand-offs to wake
+            // them for, and the same hop boundaries for the loudness trace), read straight into
+            // the batch; a batch every thread has dropped is read into again.
             let batch_frames = BATCH_HOPS * hop;
-            let new_batch = || vec![Vec::with_capacity(batch_frames); channels];
-            let mut block = vec![Vec::with_capacity(hop); channels];
-            let mut batch = new_batch();
-            let sent = &mut sent;
+            let mut in_flight: Vec<Arc<Vec<Vec<f32>>>> = Vec::new();
             loop {
-                let n = reader.read(&mut block, hop)?;
+                let mut batch = in_flight
+                    .iter()
+                    .position(|b| Arc::strong_count(b) == 1)
+                    .and_then(|i| Arc::try_unwrap(in_flight.swap_remove(i)).ok())
+                    .unwrap_or_else(|| vec![Vec::with_capacity(batch_frames); channels]);
+                let n = reader.read(&mut batch, batch_frames)?;
                 progress.advance(n as u64);
-                for (b, c) in batch.iter_mut().zip(&block) {
-                    b.extend_from_slice(&c[..n]);
-                }
-                if batch[0].len() >= batch_frames || (n == 0 && !batch[0].is_empty()) {
-                    let full = Arc::new(std::mem::replace(&mut batch, new_batch()));
-                    if senders.iter().any(|s| s.send(Arc::clone(&full)).is_err()) {
-                        return Ok(());
-                    }
-                    if keep {
-                        sent.push(full);
-                    }
-                }
                 if n == 0 {
                     return Ok(());
+                }
+                for channel in &mut batch {
+                    channel.truncate(n);
+                }
+                let full = Arc::new(batch);
+                if senders.iter().any(|s| s.send(Arc::clone(&full)).is_err()) {
+                    return Ok(());
+                }
+                if keep {
+                    sent.push(full);
+                } else {
+                    in_flight.push(full);
                 }
             }
         })();

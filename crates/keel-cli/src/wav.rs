@@ -230,18 +230,36 @@ impl WavReader {
         if frames == 0 {
             return Ok(0);
         }
-        let width = self.format.encoding.bytes();
-        let align = channels * width;
-        self.bytes.resize(frames * align, 0);
-        self.file
-            .read_exact(&mut self.bytes)
-            .map_err(|e| CliError::io(&self.path, "cannot read", e))?;
         for channel in out.iter_mut().take(channels) {
             if channel.len() < frames {
                 channel.resize(frames, T::default());
             }
         }
+        // A chunk at a time, so the raw bytes stay in the core's cache between the read and the
+        // conversion however many frames the caller asks for.
+        let mut done = 0;
+        while done < frames {
+            let n = (frames - done).min(READ_CHUNK_FRAMES);
+            self.read_chunk(out, done, n)?;
+            done += n;
+        }
+        Ok(frames)
+    }
+
+    /// Reads `n` frames into `out[channel][at..at + n]`.
+    fn read_chunk<T: Sample>(&mut self, out: &mut [Vec<T>], at: usize, n: usize) -> CliResult<()> {
+        let channels = usize::from(self.format.channels);
+        let width = self.format.encoding.bytes();
+        let align = channels * width;
+        self.bytes.resize(n * align, 0);
+        self.file
+            .read_exact(&mut self.bytes)
+            .map_err(|e| CliError::io(&self.path, "cannot read", e))?;
+        if self.format.encoding.is_float() {
+            self.check_finite()?;
+        }
         for (ch, channel) in out.iter_mut().enumerate().take(channels) {
+            let channel = &mut channel[at..at + n];
             let frame_bytes = self.bytes.chunks_exact(align).map(|f| &f[ch * width..(ch + 1) * width]);
             match self.format.encoding {
                 Encoding::Int16 => {
@@ -272,11 +290,8 @@ impl WavReader {
                 }
             }
         }
-        if self.format.encoding.is_float() {
-            self.check_finite()?;
-        }
-        self.frames_read += frames as u64;
-        Ok(frames)
+        self.frames_read += n as u64;
+        Ok(())
     }
 
     fn check_finite(&self) -> CliResult<()> {
@@ -315,6 +330,9 @@ impl WavReader {
     }
 
 }
+
+/// Frames [`WavReader::read`] reads and converts at a time: 32 KB of stereo float.
+const READ_CHUNK_FRAMES: usize = 4096;
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
