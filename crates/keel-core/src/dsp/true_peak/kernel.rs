@@ -8,7 +8,7 @@
 //! Even and odd taps go to separate accumulators (tap counts are even), so the additions form
 //! two dependency chains; the order is fixed, so every build computes the same values.
 
-use super::bs1770::BS1770_FACTOR;
+use super::bs1770::{BS1770_FACTOR, BS1770_TAPS_PER_PHASE};
 use super::design::{FINE_TAPS, HALF_BAND_OUTPUTS, HALF_BAND_TAPS, TWO_X, two_x_window};
 use crate::dsp::cpu::SimdLevel;
 
@@ -63,6 +63,35 @@ pub fn half_band_group<const S: usize>(coefs: &[f32; HALF_BAND_TAPS], window: &[
         even[s] += odd[s];
     }
     even
+}
+
+/// Largest |value| over the four Annex 2 phases of each of `S` consecutive windows, the first
+/// starting at `x[0]` (`x` holds at least `S + 11` samples). The windows are the lanes here, but
+/// each value is accumulated as [`phases_for_group`] accumulates it (even and odd taps in two
+/// accumulators, taps in order, odd added to even), so it is bit-identical to a meter's.
+#[inline(always)]
+pub fn bs1770_group_peaks<const S: usize>(rows: &[[f32; BS1770_FACTOR]; BS1770_TAPS_PER_PHASE], x: &[f32]) -> [f32; S] {
+    let at = |start: usize| -> &[f32; S] { x[start..start + S].try_into().expect("x holds every window") };
+    let mut even = [[0.0f32; S]; BS1770_FACTOR];
+    let mut odd = [[0.0f32; S]; BS1770_FACTOR];
+    for p in 0..BS1770_TAPS_PER_PHASE / 2 {
+        let (x0, x1) = (at(2 * p), at(2 * p + 1));
+        for k in 0..BS1770_FACTOR {
+            let (c0, c1) = (rows[2 * p][k], rows[2 * p + 1][k]);
+            for s in 0..S {
+                even[k][s] += c0 * x0[s];
+                odd[k][s] += c1 * x1[s];
+            }
+        }
+    }
+    let mut peaks = [0.0f32; S];
+    for k in 0..BS1770_FACTOR {
+        for s in 0..S {
+            let v = (even[k][s] + odd[k][s]).abs();
+            peaks[s] = if v > peaks[s] { v } else { peaks[s] };
+        }
+    }
+    peaks
 }
 
 /// Largest |value|; the input is finite (windows are sanitised), so a plain compare is exact and
@@ -122,7 +151,7 @@ pub const BLOCK: usize = 128;
 /// Length of [`two_x_block`]'s output.
 pub const BLOCK_TWO_X: usize = 2 * (BLOCK + HALF_BAND_OUTPUTS - 1);
 /// Half-band outputs computed together: eight lanes of an AVX2 register.
-const HALF_BAND_GROUP: usize = 8;
+const HALF_BAND_GROUP: usize = 32;
 
 /// The 2x stream of `n <= BLOCK` consecutive intervals from `history` (`WINDOW - 1 + n`
 /// samples): interval `i` reads `y[2i..2i + TWO_X]`, laid out as [`two_x_window`] lays out one.
@@ -132,20 +161,27 @@ const HALF_BAND_GROUP: usize = 8;
 pub fn two_x_block(half_band: &[f32; HALF_BAND_TAPS], history: &[f32], n: usize, y: &mut [f32; BLOCK_TWO_X]) {
     let outputs = n + HALF_BAND_OUTPUTS - 1;
     let mut half = [0.0f32; BLOCK + HALF_BAND_OUTPUTS - 1];
-    let (groups, rest) = half[..outputs].as_chunks_mut::<HALF_BAND_GROUP>();
+    let (groups, _) = half[..outputs].as_chunks_mut::<HALF_BAND_GROUP>();
     for (g, group) in groups.iter_mut().enumerate() {
         *group = half_band_group::<HALF_BAND_GROUP>(half_band, &history[g * HALF_BAND_GROUP..]);
     }
-    let done = groups.len() * HALF_BAND_GROUP;
+    let mut done = groups.len() * HALF_BAND_GROUP;
+    let (groups, rest) = half[done..outputs].as_chunks_mut::<8>();
+    for group in groups.iter_mut() {
+        *group = half_band_group::<8>(half_band, &history[done..]);
+        done += 8;
+    }
     for (j, value) in rest.iter_mut().enumerate() {
         [*value] = half_band_group::<1>(half_band, &history[done + j..]);
     }
-    for q in 0..outputs {
-        y[2 * q] = half[q];
+    // Interleaved as pairs (half-band value, then the input sample it precedes), which compiles
+    // to vector shuffles instead of one store per value.
+    let centres = &history[HALF_BAND_TAPS / 2..HALF_BAND_TAPS / 2 + outputs - 1];
+    let (pairs, _) = y.as_chunks_mut::<2>();
+    for ((pair, &h), &x) in pairs.iter_mut().zip(&half[..outputs - 1]).zip(centres) {
+        *pair = [h, x];
     }
-    for q in 0..outputs - 1 {
-        y[2 * q + 1] = history[HALF_BAND_TAPS / 2 + q];
-    }
+    y[2 * (outputs - 1)] = half[outputs - 1];
 }
 
 /// One doubling step of a sliding maximum: `to[j] = max(from[j], from[j + width])`, over the
@@ -308,6 +344,21 @@ mod tests {
             assert_eq!(group[s], single);
             let plain: f64 = (0..HALF_BAND_TAPS).map(|t| f64::from(coefs[t]) * f64::from(signal[3 + s + t])).sum();
             assert!((f64::from(single) - plain).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn annex2_group_peaks_are_the_single_windows_peaks() {
+        let coefs = crate::dsp::true_peak::bs1770::window_coefficients();
+        let (rows, _) = coefs.as_chunks::<BS1770_FACTOR>();
+        let rows: &[[f32; BS1770_FACTOR]; BS1770_TAPS_PER_PHASE] = rows.try_into().unwrap();
+        let mut rng = crate::dsp::rng::Rng::new(3);
+        let signal: Vec<f32> = (0..40).map(|_| (2.0 * rng.gaussian()) as f32).collect();
+        let group = bs1770_group_peaks::<8>(rows, &signal[5..]);
+        for s in 0..8 {
+            let window = &signal[5 + s..5 + s + BS1770_TAPS_PER_PHASE];
+            assert_eq!(group[s], bs1770_peak(SimdLevel::Portable, &coefs, window));
+            assert_eq!(group[s], bs1770_peak(crate::dsp::cpu::level(), &coefs, window));
         }
     }
 }
