@@ -139,11 +139,15 @@ fn kernel<const LB: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32], 
     let (fine_rows, _) = d.fine.as_chunks::<LB>();
     let (bs_rows, _) = d.bs1770.as_chunks::<BS_PHASES>();
     let bs_rows: &[[f32; BS_PHASES]; BS_TAPS] = bs_rows.try_into().expect("the Annex 2 table");
+    // Every test below is `f64::from(value) > threshold` for an f32 value, which is exactly
+    // `value > limit` with `limit` the largest f32 at or under the threshold: f32 compares that
+    // vectorise.
+    let limit = f32_at_or_below(threshold);
     // The Annex 2 filter eight intervals at a time wherever one of them needs it: with the
     // intervals as lanes it costs less than one interval alone. An interval computed without
-    // needing it is under `threshold` anyway and reads 0 below.
-    let mut bs_values = [0.0f32; BLOCK];
-    let needs_bs = |i: usize| f64::from(d.bs1770_l1 * bs_peaks[i]) > threshold;
+    // needing it is under the threshold anyway and reads 0 below.
+    let mut values = [0.0f32; BLOCK];
+    let needs_bs = |i: usize| d.bs1770_l1 * bs_peaks[i] > limit;
     for start in (0..n).step_by(BS_GROUP) {
         let end = (start + BS_GROUP).min(n);
         if !(start..end).any(needs_bs) {
@@ -151,29 +155,44 @@ fn kernel<const LB: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32], 
         }
         if end - start == BS_GROUP {
             let group = bs1770_group_peaks::<BS_GROUP>(bs_rows, &history[start + d.bs1770_offset..]);
-            bs_values[start..end].copy_from_slice(&group);
+            values[start..end].copy_from_slice(&group);
         } else {
             for i in (start..end).filter(|&i| needs_bs(i)) {
                 let bs_window: &[f32; BS_TAPS] =
                     history[i + d.bs1770_offset..][..BS_TAPS].try_into().expect("a whole Annex 2 window");
                 let [bs] = phases_for_group::<BS_PHASES, 1>(bs_rows, bs_window);
-                bs_values[i] = max_abs(&bs);
+                values[i] = max_abs(&bs);
             }
         }
     }
-    for (i, value) in out.iter_mut().enumerate() {
-        let mut peak = bs_values[i];
+    // The intervals the plain bound lets through, listed without a branch per interval; the
+    // second stage runs on those the tighter bound lets through too.
+    const { assert!(BLOCK <= 256, "interval indices are listed as u8") };
+    let mut listed = [0u8; BLOCK];
+    let mut count = 0;
+    for i in 0..n {
+        listed[count] = i as u8;
+        count += usize::from(d.fine_l1 * fine_peaks[i] > limit);
+    }
+    for &i in &listed[..count] {
+        let i = usize::from(i);
         let two_x = &y[2 * i..2 * i + TWO_X];
-        if f64::from(d.fine_l1 * fine_peaks[i]) > threshold
-            && f64::from(d.fine_bound.of(two_x, fine_peaks[i])) > threshold
-        {
+        if d.fine_bound.of(two_x, fine_peaks[i]) > limit {
             let [early, late] = fine_phases_rows::<LB>(fine_rows, two_x);
             let (a, b) = (max_abs(&early), max_abs(&late));
             let fine = if b > a { b } else { a };
-            peak = if fine > peak { fine } else { peak };
+            values[i] = if fine > values[i] { fine } else { values[i] };
         }
-        *value = if f64::from(peak) > threshold { peak } else { 0.0 };
     }
+    for (value, &v) in out.iter_mut().zip(&values) {
+        *value = if v > limit { v } else { 0.0 };
+    }
+}
+
+/// The largest f32 not above `x` (finite `x` within the f32 range).
+fn f32_at_or_below(x: f64) -> f32 {
+    let rounded = x as f32;
+    if f64::from(rounded) > x { rounded.next_down() } else { rounded }
 }
 
 /// Intervals the Annex 2 filter runs on at once: eight lanes of an AVX2 register.
