@@ -148,6 +148,24 @@ impl<const N: usize> KWeighting<N> {
     /// K-weighted samples of each channel to `energy[c]`. Output samples are not kept.
     #[inline]
     pub fn accumulate_energy(&mut self, inputs: [&[f32]; N], frames: usize, energy: &mut [f64; N]) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::dsp::cpu::level() >= crate::dsp::cpu::SimdLevel::Avx2 {
+            // SAFETY: `cpu::level` reports AVX2 only on a CPU that has it.
+            return unsafe { self.accumulate_energy_avx2(inputs, frames, energy) };
+        }
+        self.accumulate_energy_portable(inputs, frames, energy);
+    }
+
+    /// The same source with three-operand vector instructions: fewer register copies in a loop
+    /// that is mostly its two recursions, and the same values (no fused multiply-add).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn accumulate_energy_avx2(&mut self, inputs: [&[f32]; N], frames: usize, energy: &mut [f64; N]) {
+        self.accumulate_energy_portable(inputs, frames, energy);
+    }
+
+    #[inline(always)]
+    fn accumulate_energy_portable(&mut self, inputs: [&[f32]; N], frames: usize, energy: &mut [f64; N]) {
         let s = self.coeffs.shelf;
         let h = self.coeffs.high_pass;
         let (mut x1, mut x2, mut u1, mut u2, mut y1, mut y2) =
@@ -194,5 +212,35 @@ impl<const N: usize> KWeighting<N> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The AVX2 build of the filter loop gives bit-identical energies and state.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn avx2_build_matches_the_portable_one() {
+        if crate::dsp::cpu::detected() < crate::dsp::cpu::SimdLevel::Avx2 {
+            eprintln!("this CPU has no AVX2: only the portable build runs here");
+            return;
+        }
+        let mut rng = crate::dsp::rng::Rng::new(9);
+        let left: Vec<f32> = (0..4801).map(|_| rng.gaussian() as f32).collect();
+        let mut right: Vec<f32> = (0..4801).map(|_| (0.3 * rng.gaussian()) as f32).collect();
+        right[100] = f32::NAN;
+        let (mut portable, mut avx2) = (KWeighting::<2>::new(44_100.0), KWeighting::<2>::new(44_100.0));
+        let (mut e_portable, mut e_avx2) = ([0.0; 2], [0.0; 2]);
+        for start in (0..left.len()).step_by(480) {
+            let inputs = [&left[start..], &right[start..]];
+            let frames = (left.len() - start).min(480);
+            portable.accumulate_energy_portable(inputs, frames, &mut e_portable);
+            // SAFETY: checked above that the CPU has AVX2.
+            unsafe { avx2.accumulate_energy_avx2(inputs, frames, &mut e_avx2) };
+            assert_eq!(e_portable, e_avx2);
+        }
+        assert_eq!((portable.u1, portable.y1, portable.y2), (avx2.u1, avx2.y1, avx2.y2));
     }
 }

@@ -150,12 +150,13 @@ pub fn bs1770_phases(level: SimdLevel, coefs: &[f32], window: &[f32]) -> [f32; B
 pub const BLOCK: usize = 128;
 /// Length of [`two_x_block`]'s output.
 pub const BLOCK_TWO_X: usize = 2 * (BLOCK + HALF_BAND_OUTPUTS - 1);
-/// Half-band outputs computed together: eight lanes of an AVX2 register.
+/// Half-band outputs computed together: four AVX2 registers per accumulator, enough independent
+/// additions to keep the adders busy (with one register the two accumulator chains set the pace).
 const HALF_BAND_GROUP: usize = 32;
 
 /// The 2x stream of `n <= BLOCK` consecutive intervals from `history` (`WINDOW - 1 + n`
 /// samples): interval `i` reads `y[2i..2i + TWO_X]`, laid out as [`two_x_window`] lays out one.
-/// The half-band runs once per sample here, eight outputs at a time (same per-output arithmetic
+/// The half-band runs once per sample here, 32 (then 8) outputs at a time (same per-output arithmetic
 /// as one at a time).
 #[inline(always)]
 pub fn two_x_block(half_band: &[f32; HALF_BAND_TAPS], history: &[f32], n: usize, y: &mut [f32; BLOCK_TWO_X]) {

@@ -15,7 +15,7 @@ const ROUNDING_MARGIN: f64 = 1e-5;
 ///
 /// Samples go through in blocks of up to [`BLOCK`]. Two checks, each exact:
 /// 1. A block whose whole window stays under `peak / l1` of the composite filter is skipped.
-/// 2. Otherwise the block's 2x stream is computed (the half-band, eight outputs at a time), and
+/// 2. Otherwise the block's 2x stream is computed (the half-band, 32 outputs at a time), and
 ///    an interval is interpolated only if the second stage's L1 norm times the largest |y| of
 ///    its 2x stream exceeds `(1 - 1e-5) * peak`.
 ///
