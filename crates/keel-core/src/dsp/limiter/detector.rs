@@ -9,7 +9,9 @@
 
 use crate::dsp::cpu::{self, SimdLevel};
 use crate::dsp::true_peak::bs1770::{self, BS1770_FACTOR as BS_PHASES, BS1770_TAPS_PER_PHASE as BS_TAPS};
-use crate::dsp::true_peak::design::{FineBound, HALF_BAND_TAPS, ReconstructorDesign, TWO_X, WINDOW, max_phase_l1};
+use crate::dsp::true_peak::design::{
+    FineBound, HALF_BAND_TAPS, ROUNDING_MARGIN, ReconstructorDesign, TWO_X, WINDOW, max_phase_l1,
+};
 use crate::dsp::true_peak::kernel::{
     BLOCK, BLOCK_TWO_X, bs1770_group_peaks, fine_phases_rows, max_abs, phases_for_group, twelve_sample_peaks,
     two_x_block, two_x_window_peaks,
@@ -49,7 +51,7 @@ impl UnionDetector {
         let factor = design.factor();
         let composite_l1 =
             (0..factor).map(|k| (0..WINDOW).map(|w| composite[w * factor + k].abs()).sum::<f64>()).fold(0.0, f64::max);
-        let margin = 1.0 + 1e-5;
+        let margin = 1.0 + ROUNDING_MARGIN;
         let bs1770_l1 = max_phase_l1(&bs1770, BS_PHASES);
         Self {
             fine_factor: design.fine_factor,

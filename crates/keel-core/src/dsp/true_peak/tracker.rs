@@ -2,13 +2,10 @@
 //! signals.
 
 use super::bs1770::BS1770_TAPS_PER_PHASE;
-use super::design::{HALF_BAND_TAPS, ReconstructorDesign, TWO_X, WINDOW, max_phase_l1};
+use super::design::{HALF_BAND_TAPS, ROUNDING_MARGIN, ReconstructorDesign, TWO_X, WINDOW, max_phase_l1};
 use super::interpolators::{Bs1770Interpolator, Reconstructor, sanitize};
 use super::kernel::{self, BLOCK, BLOCK_TWO_X};
 use crate::dsp::cpu::{self, SimdLevel};
-
-/// Headroom for f32 rounding: a computed value exceeds its exact bound by far less than this.
-const ROUNDING_MARGIN: f64 = 1e-5;
 
 /// Running maximum of one channel's full-band reconstruction ([`Reconstructor`]), running the
 /// interpolation only where it could raise the maximum.
