@@ -208,20 +208,27 @@ fn wait_for_paint(display: &str, standalone: &mut KillOnDrop, log: &Path) -> Scr
     }
 }
 
-#[test]
-fn standalone_editor_window_draws_every_panel() {
-    let _window = one_window();
-    let (display, _xvfb) = display();
-    let log = std::env::temp_dir().join(format!("keel-standalone-{}.log", std::process::id()));
+/// Starts `keel-standalone` on `display` with `args` and extra environment, its output going
+/// to a log named after `log_name` (read back when it exits early).
+fn start_standalone(log_name: &str, display: &str, args: &[&str], env: &[(&str, &str)]) -> (KillOnDrop, PathBuf) {
+    let log = std::env::temp_dir().join(format!("{log_name}-{}.log", std::process::id()));
     let log_file = std::fs::File::create(&log).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_keel-standalone"))
-        .args(["--backend", "dummy"])
-        .env("DISPLAY", &display)
+        .args(args)
+        .env("DISPLAY", display)
+        .envs(env.iter().copied())
         .stdout(log_file.try_clone().unwrap())
         .stderr(log_file)
         .spawn()
         .expect("cannot start keel-standalone");
-    let mut standalone = KillOnDrop(child);
+    (KillOnDrop(child), log)
+}
+
+#[test]
+fn standalone_editor_window_draws_every_panel() {
+    let _window = one_window();
+    let (display, _xvfb) = display();
+    let (mut standalone, log) = start_standalone("keel-standalone", &display, &["--backend", "dummy"], &[]);
     let shot = wait_for_paint(&display, &mut standalone, &log);
     shot.write_png(&screenshot_path("editor-silent.png"), WIDTH, HEIGHT);
 
@@ -358,17 +365,12 @@ fn standalone_editor_shows_music_playing_through_jack() {
     let _player = KillOnDrop(player);
     wait_for_port(&server, ports.split(',').next().unwrap(), &jackd_log);
 
-    let log = std::env::temp_dir().join(format!("keel-standalone-jack-{}.log", std::process::id()));
-    let log_file = std::fs::File::create(&log).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_keel-standalone"))
-        .args(["--backend", "jack", "--connect-jack-inputs", &ports])
-        .env("DISPLAY", &display)
-        .env("JACK_DEFAULT_SERVER", &server)
-        .stdout(log_file.try_clone().unwrap())
-        .stderr(log_file)
-        .spawn()
-        .expect("cannot start keel-standalone");
-    let mut standalone = KillOnDrop(child);
+    let (mut standalone, log) = start_standalone(
+        "keel-standalone-jack",
+        &display,
+        &["--backend", "jack", "--connect-jack-inputs", &ports],
+        &[("JACK_DEFAULT_SERVER", &server)],
+    );
     // Painted, then a few seconds of music for the loudness readings and history to fill.
     wait_until_painted(&display, &mut standalone, &log);
     std::thread::sleep(Duration::from_secs(8));

@@ -244,7 +244,7 @@ fn catalogs_get_the_codec_rows_per_file_as_json_lines_and_csv() {
 }
 
 /// `keel master --codec-safe` on `mix` at `target`: the ceiling it used.
-fn codec_safe_master(scratch: &Scratch, mix: &Path, target: &str, master: &Path) -> f64 {
+fn codec_safe_master(mix: &Path, target: &str, master: &Path) -> f64 {
     let out = ok(keel(&[
         "master",
         mix.to_str().unwrap(),
@@ -259,7 +259,6 @@ fn codec_safe_master(scratch: &Scratch, mix: &Path, target: &str, master: &Path)
     ]));
     eprintln!("{out}");
     let line = out.lines().find(|l| l.starts_with("codec-safe: ceiling ")).expect("the ceiling used is printed");
-    let _ = scratch;
     line["codec-safe: ceiling ".len()..].split_whitespace().next().unwrap().parse().unwrap()
 }
 
@@ -267,7 +266,7 @@ fn codec_safe_holds(mix_kind: Mix, target: &str, target_lufs: f64, label: &str) 
     let scratch = Scratch::new(label);
     let mix = programme(&scratch, "mix.wav", mix_kind);
     let master = scratch.path("master.wav");
-    let used = codec_safe_master(&scratch, &mix, target, &master);
+    let used = codec_safe_master(&mix, target, &master);
 
     // More than 6 dB of limiting, and the loudness on target.
     let file = measure_json(&["--codec", CODECS, master.to_str().unwrap()]);
