@@ -99,14 +99,14 @@ impl LevelMatch {
         } else {
             self.gain.db
         };
-        let (start, step) = self.gain.follow(wanted, MATCH_SECONDS, self.sample_rate, n);
+        let ramp = self.gain.follow(wanted, MATCH_SECONDS, self.sample_rate, n);
         if !audible {
             return;
         }
         let mut right = right;
         for i in 0..n {
             let mix = self.mix.advance() as f32;
-            let gain = (start + step * (i + 1) as f64) as f32;
+            let gain = ramp.at(i) as f32;
             left[i] += mix * (gain * dry_left[i] - left[i]);
             if let Some(r) = right.as_deref_mut() {
                 r[i] += mix * (gain * dry_right[i] - r[i]);

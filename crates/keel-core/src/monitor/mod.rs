@@ -27,10 +27,31 @@ struct BlockGain {
 
 impl BlockGain {
     /// Moves toward `wanted` (time constant `seconds`) over a block of `n` samples; returns the
-    /// linear gain at the block's start and its step per sample.
-    fn follow(&mut self, wanted: f64, seconds: f64, sample_rate: f64, n: usize) -> (f64, f64) {
+    /// linear ramp from the gain at the block's start to the new one.
+    fn follow(&mut self, wanted: f64, seconds: f64, sample_rate: f64, n: usize) -> GainRamp {
         let start = db_to_gain(self.db);
         self.db = wanted + (self.db - wanted) * one_pole_keep(seconds, sample_rate).powi(n as i32);
-        (start, (db_to_gain(self.db) - start) / n.max(1) as f64)
+        GainRamp { start, step: (db_to_gain(self.db) - start) / n.max(1) as f64 }
+    }
+}
+
+/// A block's linear gain ramp: sample `i` gets `start + step * (i + 1)`, so the block's last
+/// sample has the new gain.
+#[derive(Clone, Copy, Debug)]
+struct GainRamp {
+    start: f64,
+    step: f64,
+}
+
+impl GainRamp {
+    fn at(&self, i: usize) -> f64 {
+        self.start + self.step * (i + 1) as f64
+    }
+
+    /// Scales a channel in place along the ramp.
+    fn apply(&self, channel: &mut [f32]) {
+        for (i, x) in channel.iter_mut().enumerate() {
+            *x = (f64::from(*x) * self.at(i)) as f32;
+        }
     }
 }

@@ -83,14 +83,10 @@ impl PlatformPlayback {
         }
         let wanted = self.target.map_or(0.0, |t| evaluate(t, integrated_lufs, true_peak_dbtp).gain_db);
         let seconds = if self.target.is_some() { SETTLE_SECONDS } else { RELEASE_SECONDS };
-        let (start, step) = self.gain.follow(wanted, seconds, self.sample_rate, left.len());
-        for (i, x) in left.iter_mut().enumerate() {
-            *x = (f64::from(*x) * (start + step * (i + 1) as f64)) as f32;
-        }
+        let ramp = self.gain.follow(wanted, seconds, self.sample_rate, left.len());
+        ramp.apply(left);
         if let Some(r) = right.as_deref_mut() {
-            for (i, x) in r.iter_mut().enumerate() {
-                *x = (f64::from(*x) * (start + step * (i + 1) as f64)) as f32;
-            }
+            ramp.apply(r);
         }
         if self.limiting {
             self.limiter.process(left, right);
