@@ -88,7 +88,8 @@ impl<T: FromSample<f32> + FromSample<f64> + Copy + Default + Send> Sample for T 
 
 pub struct WavReader {
     path: PathBuf,
-    file: BufReader<File>,
+    /// Positioned in the audio data; read unbuffered, in chunks of whole frames.
+    file: File,
     format: WavFormat,
     frames: u64,
     frames_read: u64,
@@ -193,6 +194,9 @@ impl WavReader {
                     if frames == 0 {
                         return Err(CliError::input(format!("{name}: WAV file has no audio samples")));
                     }
+                    // The samples bypass the header's buffer: it would only copy them once more.
+                    let mut file = file.into_inner();
+                    file.seek(SeekFrom::Start(position)).map_err(|e| CliError::io(path, "cannot read", e))?;
                     return Ok(Self { path: path.to_path_buf(), file, format, frames, frames_read: 0, bytes: Vec::new() });
                 }
                 _ => {
