@@ -67,6 +67,13 @@ impl Bs1770Interpolator {
         (2 * phase + 1) as f64 / 8.0 - 1.0
     }
 
+    /// The last [`BS1770_TAPS_PER_PHASE`] samples written, oldest first: the window of the
+    /// newest interval.
+    #[inline(always)]
+    pub fn window(&self) -> &[f32] {
+        self.delay.window()
+    }
+
     /// Appends a sample to the window without interpolating (for callers that skip).
     #[inline(always)]
     pub fn write(&mut self, x: f32) {

@@ -1,7 +1,7 @@
 //! The running true-peak maximum the loudness meter keeps, and offline true peaks of whole
 //! signals.
 
-use super::bs1770::BS1770_TAPS_PER_PHASE;
+use super::bs1770::{self, BS1770_FACTOR, BS1770_TAPS_PER_PHASE};
 use super::design::{HALF_BAND_TAPS, ROUNDING_MARGIN, ReconstructorDesign, TWO_X, WINDOW, max_phase_l1};
 use super::interpolators::{Bs1770Interpolator, Reconstructor, sanitize};
 use super::kernel::{self, BLOCK, BLOCK_TWO_X};
@@ -178,10 +178,13 @@ fn limit_for(peak: f32) -> f32 {
 ///
 /// No Annex 2 value exceeds `l1 * max |x|` over its 12-sample window, so a sample can only
 /// raise the maximum while a sample above `peak / l1` is in the window: elsewhere the filter
-/// only takes the samples in. The result is identical to interpolating everywhere.
+/// only takes the samples in. Where one is, [`HOT_GROUP`] intervals are interpolated at once
+/// (any of them that did not need it stays under the peak anyway). The result is identical to
+/// interpolating everywhere.
 #[derive(Clone, Debug)]
 pub struct Bs1770Tracker {
     interp: Bs1770Interpolator,
+    rows: [[f32; BS1770_FACTOR]; BS1770_TAPS_PER_PHASE],
     l1: f64,
     peak: f32,
     /// Sample index (from the first sample processed) of the interval that holds the peak.
@@ -190,22 +193,27 @@ pub struct Bs1770Tracker {
     processed: u64,
     threshold: f32,
     countdown: usize,
+    level: SimdLevel,
 }
+
+/// Intervals interpolated together once a hot sample is in the window: the windows are the
+/// lanes of [`kernel::bs1770_group_peaks`], which costs less for eight than a lone window does.
+const HOT_GROUP: usize = 8;
 
 impl Bs1770Tracker {
     pub fn new(sample_rate: f64) -> Self {
-        let l1 = super::design::max_phase_l1(
-            &super::bs1770::window_coefficients(),
-            super::bs1770::BS1770_FACTOR,
-        );
+        let coefficients = bs1770::window_coefficients();
+        let (rows, _) = coefficients.as_chunks::<BS1770_FACTOR>();
         Self {
             interp: Bs1770Interpolator::new(sample_rate),
-            l1: l1 * (1.0 + ROUNDING_MARGIN),
+            rows: rows.try_into().expect("the Annex 2 table"),
+            l1: max_phase_l1(&coefficients, BS1770_FACTOR) * (1.0 + ROUNDING_MARGIN),
             peak: 0.0,
             peak_at: 0,
             processed: 0,
             threshold: 0.0,
             countdown: 0,
+            level: cpu::level(),
         }
     }
 
@@ -251,11 +259,33 @@ impl Bs1770Tracker {
                     continue;
                 }
             }
-            let x = sanitize(samples[i]);
-            if x.abs() > self.threshold {
+            let n = (samples.len() - i).min(HOT_GROUP);
+            self.hot_group(&samples[i..i + n]);
+            i += n;
+        }
+    }
+
+    /// Interpolates the intervals `samples` (at most [`HOT_GROUP`]) complete, in order.
+    fn hot_group(&mut self, samples: &[f32]) {
+        // The window of the first interval's predecessor, then the new samples.
+        const HISTORY: usize = BS1770_TAPS_PER_PHASE - 1;
+        let mut x = [0.0f32; HISTORY + HOT_GROUP];
+        x[..HISTORY].copy_from_slice(&self.interp.window()[1..]);
+        for (slot, &sample) in x[HISTORY..].iter_mut().zip(samples) {
+            *slot = sanitize(sample);
+        }
+        let values = match self.level {
+            // SAFETY: `level` comes from `cpu::level`, which reports AVX2 and up only on a CPU
+            // that has them.
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx2 | SimdLevel::Avx512 => unsafe { group_peaks_avx2(&self.rows, &x) },
+            _ => kernel::bs1770_group_peaks::<HOT_GROUP>(&self.rows, &x),
+        };
+        for (&sample, &value) in x[HISTORY..].iter().zip(&values).take(samples.len()) {
+            if sample.abs() > self.threshold {
                 self.countdown = BS1770_TAPS_PER_PHASE;
             }
-            let value = self.interp.push(x);
+            self.interp.write(sample);
             self.processed += 1;
             if value > self.peak {
                 self.peak_at = self.processed.saturating_sub(1 + Bs1770Interpolator::LATENCY as u64);
@@ -263,9 +293,14 @@ impl Bs1770Tracker {
                 self.threshold = (f64::from(value) / self.l1) as f32;
             }
             self.countdown = self.countdown.saturating_sub(1);
-            i += 1;
         }
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn group_peaks_avx2(rows: &[[f32; BS1770_FACTOR]; BS1770_TAPS_PER_PHASE], x: &[f32]) -> [f32; HOT_GROUP] {
+    kernel::bs1770_group_peaks::<HOT_GROUP>(rows, x)
 }
 
 /// Both true-peak maxima of one channel (linear, samples not included).
