@@ -24,6 +24,7 @@ pub mod progress;
 pub mod render;
 pub mod report;
 pub mod source;
+pub mod streams;
 pub mod wav;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};

@@ -8,6 +8,7 @@ use super::album::{Album, AlbumTape};
 use super::codec::{CodecReading, CodecSpec, round_trips};
 use super::render::expand_folders;
 use super::source::AudioSource;
+use super::streams::{Batch, Stream, run_streams};
 use clap::Args;
 use keel_core::dsp::denormals::FlushDenormals;
 use keel_core::dsp::loudness::{ChannelLayout, LoudnessMeter, LoudnessReading};
@@ -17,14 +18,16 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::io::Write;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::Mutex;
 
 /// Seconds between the momentary/short-term readings kept for the plot.
 const TRACE_HOP_SECONDS: f64 = 0.1;
-/// Threads the true-peak trackers run on, each for a share of the channels.
-const TRUE_PEAK_THREADS: usize = 2;
-/// Hops of audio handed to the loudness and true-peak threads at once.
+/// Streams the true-peak trackers run as, each for a share of the channels.
+const TRUE_PEAK_GROUPS: usize = 2;
+/// Hops of audio in one batch.
 const BATCH_HOPS: usize = 16;
+/// Batches read at most beyond the slowest stream.
+const BATCHES_AHEAD: usize = 4;
 
 #[derive(Args, Debug)]
 pub struct MeasureArgs {
@@ -173,102 +176,65 @@ fn measure_file_keeping(
     };
     let rate = f64::from(format.sample_rate);
     let _flush = FlushDenormals::new();
-    // Reading and decoding here; the loudness on one more thread and the true peaks (the costlier
-    // part, independent of the loudness) on two, each for half the channels, all fed the same
-    // batches; the trackers' results do not depend on how the samples are split, so the figures
-    // equal a single meter's.
     let mut meter = LoudnessMeter::with_layout(layout, rate, false);
     if let Some(tape) = tape.as_deref_mut() {
         tape.start_track(layout, format.sample_rate);
     }
     let hop = ((TRACE_HOP_SECONDS * rate).round() as usize).max(1);
     let (mut momentary_trace, mut short_term_trace) = (Vec::new(), Vec::new());
-    let groups: Vec<Vec<usize>> = (0..TRUE_PEAK_THREADS.min(channels))
-        .map(|g| (0..channels).filter(|c| c % TRUE_PEAK_THREADS.min(channels) == g).collect())
+    // The true peaks (the costlier part, independent of the loudness) as two streams, each for
+    // half the channels, and the loudness as a third, all over the same batches of whole hops
+    // (fewer hand-offs, and the hop boundaries the trace needs): see `streams`. The trackers'
+    // results do not depend on how the samples are split, so the figures equal a single meter's.
+    let groups: Vec<Vec<usize>> = (0..TRUE_PEAK_GROUPS.min(channels))
+        .map(|g| (0..channels).filter(|c| c % TRUE_PEAK_GROUPS.min(channels) == g).collect())
         .collect();
-    // With `keep`, the batches as sent, joined into the whole file at the end.
-    let mut sent: Vec<Arc<Vec<Vec<f32>>>> = Vec::new();
-    let true_peaks = std::thread::scope(|scope| -> CliResult<TruePeaks> {
-        let mut senders = Vec::new();
-        let mut workers = Vec::new();
-        for group in &groups {
-            let (to_peaks, blocks) = mpsc::sync_channel::<Arc<Vec<Vec<f32>>>>(2);
-            senders.push(to_peaks);
-            workers.push(scope.spawn(move || {
-                let _flush = FlushDenormals::new();
-                let mut trackers: Vec<ChannelTruePeaks> = group.iter().map(|_| ChannelTruePeaks::new(rate)).collect();
-                for block in blocks {
-                    for (tracker, &c) in trackers.iter_mut().zip(group) {
-                        tracker.process(&block[c]);
-                    }
-                }
-                trackers.iter().map(ChannelTruePeaks::peaks_with_tail).fold(TruePeaks::default(), TruePeaks::max)
-            }));
-        }
-        // The loudness (and the album's back-to-back feed) on its own thread too, hop by hop as
-        // the trace needs it, so a slow decoder on this thread is all this thread does.
-        let (to_loudness, loudness_batches) = mpsc::sync_channel::<Arc<Vec<Vec<f32>>>>(2);
-        senders.push(to_loudness);
-        let (meter, tape, momentary_trace, short_term_trace) =
-            (&mut meter, &mut tape, &mut momentary_trace, &mut short_term_trace);
-        let loudness = scope.spawn(move || {
-            let _flush = FlushDenormals::new();
-            for batch in loudness_batches {
-                let frames = batch[0].len();
-                for start in (0..frames).step_by(hop) {
-                    let refs: Vec<&[f32]> = batch.iter().map(|c| &c[start..(start + hop).min(frames)]).collect();
-                    meter.process(&refs);
-                    if let Some(tape) = tape.as_deref_mut() {
-                        tape.feed(&refs);
-                    }
-                    let now = meter.reading();
-                    momentary_trace.push(now.momentary);
-                    short_term_trace.push(now.short_term);
-                }
+    let mut trackers: Vec<Vec<ChannelTruePeaks>> =
+        groups.iter().map(|group| group.iter().map(|_| ChannelTruePeaks::new(rate)).collect()).collect();
+    let mut streams: Vec<Stream> = Vec::new();
+    for (group, trackers) in groups.iter().zip(&mut trackers) {
+        streams.push(Box::new(move |batch: &Batch| {
+            for (tracker, &c) in trackers.iter_mut().zip(group) {
+                tracker.process(&batch[c]);
             }
-        });
-        let read = (|| -> CliResult<()> {
-            // The other threads get the audio in batches of whole hops (fewer hand-offs to wake
-            // them for, and the same hop boundaries for the loudness trace), read straight into
-            // the batch; a batch every thread has dropped is read into again.
-            let batch_frames = BATCH_HOPS * hop;
-            let mut in_flight: Vec<Arc<Vec<Vec<f32>>>> = Vec::new();
-            loop {
-                let mut batch = in_flight
-                    .iter()
-                    .position(|b| Arc::strong_count(b) == 1)
-                    .and_then(|i| Arc::try_unwrap(in_flight.swap_remove(i)).ok())
-                    .unwrap_or_else(|| vec![Vec::with_capacity(batch_frames); channels]);
-                let n = reader.read(&mut batch, batch_frames)?;
-                progress.advance(n as u64);
-                if n == 0 {
-                    return Ok(());
-                }
-                for channel in &mut batch {
-                    channel.truncate(n);
-                }
-                let full = Arc::new(batch);
-                if senders.iter().any(|s| s.send(Arc::clone(&full)).is_err()) {
-                    return Ok(());
-                }
-                if keep {
-                    sent.push(full);
-                } else {
-                    in_flight.push(full);
-                }
+        }));
+    }
+    let (meter_ref, tape_ref, momentary, short_term) =
+        (&mut meter, &mut tape, &mut momentary_trace, &mut short_term_trace);
+    streams.push(Box::new(move |batch: &Batch| {
+        let frames = batch[0].len();
+        for start in (0..frames).step_by(hop) {
+            let refs: Vec<&[f32]> = batch.iter().map(|c| &c[start..(start + hop).min(frames)]).collect();
+            meter_ref.process(&refs);
+            if let Some(tape) = tape_ref.as_deref_mut() {
+                tape.feed(&refs);
             }
-        })();
-        drop(senders);
-        loudness.join().map_err(|_| CliError::input(format!("{}: the loudness thread failed", path.display())))?;
-        let mut true_peaks = TruePeaks::default();
-        for worker in workers {
-            let peaks =
-                worker.join().map_err(|_| CliError::input(format!("{}: the true-peak thread failed", path.display())))?;
-            true_peaks = true_peaks.max(peaks);
+            let now = meter_ref.reading();
+            momentary.push(now.momentary);
+            short_term.push(now.short_term);
         }
-        read.map(|()| true_peaks)
-    })?;
-    let audio = keep.then(|| (0..channels).map(|c| sent.iter().flat_map(|b| b[c].iter().copied()).collect()).collect());
+    }));
+    let batch_frames = BATCH_HOPS * hop;
+    let read = |batch: &mut Batch| -> CliResult<usize> {
+        batch.resize_with(channels, || Vec::with_capacity(batch_frames));
+        let n = reader.read(batch, batch_frames)?;
+        for channel in batch.iter_mut() {
+            channel.truncate(n);
+        }
+        progress.advance(n as u64);
+        Ok(n)
+    };
+    // One thread per core (the reading one included), and no more than there are streams: more
+    // would only take turns on the same cores.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let helpers = (cores - 1).min(streams.len() - 1);
+    let kept = run_streams(path, read, streams, helpers, BATCHES_AHEAD, keep)?;
+    let true_peaks = trackers
+        .iter()
+        .flatten()
+        .map(ChannelTruePeaks::peaks_with_tail)
+        .fold(TruePeaks::default(), TruePeaks::max);
+    let audio = keep.then(|| (0..channels).map(|c| kept.iter().flat_map(|b| b[c].iter().copied()).collect()).collect());
     let measurement = Measurement {
         file: path.to_path_buf(),
         channels,
