@@ -96,18 +96,26 @@ impl SubBlockWindows {
     }
 }
 
-/// Summed in four interleaved lanes, then the lanes: a fixed order (the same value on every
-/// machine) whose additions do not all wait on one another, as a single running sum's would.
+/// Summed in sixteen interleaved lanes, then the lanes pairwise: a fixed order (the same value
+/// on every machine) whose additions do not all wait on one another, as a single running sum's
+/// would.
 fn sum(values: &[f64]) -> f64 {
-    let (quads, rest) = values.as_chunks::<4>();
-    let mut lanes = [0.0f64; 4];
-    for quad in quads {
-        for (lane, v) in lanes.iter_mut().zip(quad) {
+    const LANES: usize = 16;
+    let (chunks, rest) = values.as_chunks::<LANES>();
+    let mut lanes = [0.0f64; LANES];
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
             *lane += v;
         }
     }
-    let tail: f64 = rest.iter().sum();
-    ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + tail
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for k in 0..width {
+            lanes[k] += lanes[k + width];
+        }
+    }
+    lanes[0] + rest.iter().sum::<f64>()
 }
 
 fn frame_sum(values: &[u32]) -> u64 {
