@@ -235,6 +235,32 @@ fn tracker_skips_work_but_matches_the_full_computation_exactly() {
     }
 }
 
+/// Where a loud stretch stops dead, the tracker interpolates the loud intervals and skips the
+/// quiet ones right after them, whose 2x streams it computed only in part: the peak still equals
+/// the full computation's, wherever the edge falls in the tracker's blocks.
+#[test]
+fn tracker_matches_the_full_computation_where_loud_stretches_stop_dead() {
+    let fs = 48_000.0;
+    let mut rng = Rng::new(7);
+    for trial in 0..400 {
+        let mut signal: Vec<f32> = (0..1_500).map(|_| (0.02 * rng.gaussian()) as f32).collect();
+        // A near-Nyquist burst that sets the peak, then an edge somewhere in a block.
+        let edge = 600 + trial % 256;
+        let level = 0.5 + 0.4 * rng.uniform();
+        for (n, x) in signal.iter_mut().enumerate().take(edge).skip(400) {
+            let phase = TAU * 0.47 * n as f64 + 0.3 * trial as f64;
+            *x = (level * phase.sin() + 0.05 * rng.gaussian()) as f32;
+        }
+        let mut full = Reconstructor::new(fs);
+        let expected = signal.iter().fold(0.0f32, |m, &x| m.max(full.push(x)));
+        let mut tracker = TruePeakTracker::new(fs);
+        for chunk in signal.chunks(1 + trial % 200) {
+            tracker.process(chunk);
+        }
+        assert_eq!(tracker.peak(), expected, "trial {trial}");
+    }
+}
+
 #[test]
 fn tail_includes_the_last_samples_and_the_ringing_after_them() {
     let fs = 44_100.0;

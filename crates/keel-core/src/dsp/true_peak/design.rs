@@ -128,6 +128,60 @@ impl ReconstructorDesign {
 /// by far less than this.
 pub const ROUNDING_MARGIN: f64 = 1e-5;
 
+/// Input samples around the interval weighed one by one in [`CentreBound`].
+const CENTRE_INPUTS: usize = 12;
+/// Slot of the first of them in an interval's input window (the interval ends at slot
+/// `WINDOW / 2`).
+const CENTRE_INPUT_FIRST: usize = WINDOW / 2 - CENTRE_INPUTS / 2;
+/// Relative f32 rounding of the two stages, as a share of `l1(half-band) * l1(second stage)`
+/// times the window's peak: under 40 roundings of 2^-24 each way, taken ten times over.
+const TWO_STAGE_ROUNDING: f64 = 400.0 / (1u64 << 24) as f64;
+
+/// A bound on every value of one interval taken from its input window alone, so it can decide
+/// whether the half-band needs to run at all, at a small fraction of its cost.
+///
+/// Each of the [`CENTRE_INPUTS`] samples around the interval times the largest |composite
+/// coefficient| any phase gives its slot, plus the other slots' largest |coefficients| times
+/// the window's peak. Every phase's exact value is a sum of coefficient times sample, so none
+/// exceeds it. The computed values also carry the f32 rounding of both stages, which grows with
+/// the product of their L1 norms rather than with the value, so the rest carries an allowance
+/// for it besides the relative margin.
+#[derive(Clone, Copy, Debug)]
+pub struct CentreBound {
+    centre: [f32; CENTRE_INPUTS],
+    rest: f32,
+}
+
+impl CentreBound {
+    pub fn new(design: &ReconstructorDesign) -> Self {
+        let margin = 1.0 + ROUNDING_MARGIN;
+        let factor = design.factor();
+        let composite = design.composite_coefficients();
+        let largest = |slot: usize| (0..factor).map(|k| composite[slot * factor + k].abs()).fold(0.0, f64::max);
+        let centre_slots = CENTRE_INPUT_FIRST..CENTRE_INPUT_FIRST + CENTRE_INPUTS;
+        let centre = std::array::from_fn(|j| (largest(CENTRE_INPUT_FIRST + j) * margin) as f32);
+        let half_band_l1: f64 = design.half_band_coefficients().iter().map(|c| f64::from(c.abs())).sum();
+        let rounding = TWO_STAGE_ROUNDING * half_band_l1 * max_phase_l1(&design.fine_coefficients(), design.fine_factor);
+        let rest: f64 = (0..WINDOW).filter(|s| !centre_slots.contains(s)).map(largest).sum();
+        Self { centre, rest: (rest * margin + rounding) as f32 }
+    }
+
+    /// `out[i]` bounds |value| over interval `i`, whose input window is `history[i..i + WINDOW]`,
+    /// for `i < N`; `peak` is the largest |x| over all those windows.
+    #[inline(always)]
+    pub fn of_intervals<const N: usize>(&self, history: &[f32], peak: f32) -> [f32; N] {
+        let centre = &history[CENTRE_INPUT_FIRST..CENTRE_INPUT_FIRST + N - 1 + CENTRE_INPUTS];
+        let mut bounds = [self.rest * peak; N];
+        for (j, &weight) in self.centre.iter().enumerate() {
+            let inputs: &[f32; N] = centre[j..j + N].try_into().expect("history holds every window");
+            for (bound, x) in bounds.iter_mut().zip(inputs) {
+                *bound += weight * x.abs();
+            }
+        }
+        bounds
+    }
+}
+
 /// Slots of the second stage's window weighed one by one in [`FineBound`]: those around the
 /// interval (which sits between slots 7 and 8); the others only through the window's peak.
 const CENTRE_SLOTS: usize = 6;
@@ -298,6 +352,49 @@ mod tests {
         }
         let hb = d.half_band_coefficients();
         assert!(hb.iter().zip(hb.iter().rev()).all(|(a, b)| a == b));
+    }
+
+    /// Every phase of an interval stays within its [`CentreBound`], exactly (f64, through the
+    /// composite) and as the kernels compute it (f32, two stages): on noise with a spike
+    /// anywhere in the window, and on windows whose signs follow one phase's coefficients, which
+    /// bring that phase closest to the bound.
+    #[test]
+    fn centre_bound_holds_for_every_phase() {
+        use crate::dsp::true_peak::kernel;
+        for fs in [48_000.0, 192_000.0, 384_000.0] {
+            let design = ReconstructorDesign::for_sample_rate(fs);
+            let bound = CentreBound::new(&design);
+            let (factor, composite) = (design.factor(), design.composite_coefficients());
+            let (half_band, fine) = (design.half_band_coefficients(), design.fine_coefficients());
+            let mut rng = crate::dsp::rng::Rng::new(23);
+            let mut tight = 0.0f64;
+            for trial in 0..6_000 {
+                let mut x: [f32; WINDOW] = std::array::from_fn(|_| rng.gaussian() as f32);
+                if trial % 2 == 0 {
+                    x[trial % WINDOW] *= 4.0;
+                } else {
+                    let phase = trial / 2 % factor;
+                    for (s, v) in x.iter_mut().enumerate() {
+                        *v = 0.7f32.copysign(composite[s * factor + phase] as f32);
+                    }
+                }
+                let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                let [limit] = bound.of_intervals::<1>(&x, peak);
+                let two_x = kernel::two_x_stream(&half_band, &x);
+                for level in [crate::dsp::cpu::SimdLevel::Portable, crate::dsp::cpu::level()] {
+                    let computed = kernel::fine_peak(level, design.fine_factor, &fine, &two_x);
+                    assert!(computed <= limit, "fs {fs}, trial {trial}: {computed} over {limit}");
+                }
+                for k in 0..factor {
+                    let exact: f64 = (0..WINDOW).map(|s| composite[s * factor + k] * f64::from(x[s])).sum();
+                    assert!(exact.abs() <= f64::from(limit), "fs {fs}, trial {trial}, phase {k}");
+                    tight = tight.max(exact.abs() / f64::from(limit));
+                }
+            }
+            // Not vacuous: the phase its signs follow comes within a quarter of it (the bound takes
+            // each slot's largest coefficient over all phases, which no single phase has).
+            assert!(tight > 0.75, "fs {fs}: closest {tight}");
+        }
     }
 
     /// Every phase of both second-stage windows stays within the bound, computed in f64 and in

@@ -148,8 +148,12 @@ pub fn bs1770_phases(level: SimdLevel, coefs: &[f32], window: &[f32]) -> [f32; B
 
 /// Intervals one call of [`two_x_block`] covers at most.
 pub const BLOCK: usize = 128;
-/// Length of [`two_x_block`]'s output.
-pub const BLOCK_TWO_X: usize = 2 * (BLOCK + HALF_BAND_OUTPUTS - 1);
+/// Length of the 2x stream of `n` consecutive intervals ([`two_x_block`]'s output for them).
+pub const fn two_x_len(n: usize) -> usize {
+    2 * (n + HALF_BAND_OUTPUTS - 1)
+}
+/// Length of [`two_x_block`]'s output for a whole [`BLOCK`].
+pub const BLOCK_TWO_X: usize = two_x_len(BLOCK);
 /// Half-band outputs computed together: four AVX2 registers per accumulator, enough independent
 /// additions to keep the adders busy (with one register the two accumulator chains set the pace).
 const HALF_BAND_GROUP: usize = 32;
@@ -159,7 +163,7 @@ const HALF_BAND_GROUP: usize = 32;
 /// The half-band runs once per sample here, 32 (then 8) outputs at a time (same per-output arithmetic
 /// as one at a time).
 #[inline(always)]
-pub fn two_x_block(half_band: &[f32; HALF_BAND_TAPS], history: &[f32], n: usize, y: &mut [f32; BLOCK_TWO_X]) {
+pub fn two_x_block(half_band: &[f32; HALF_BAND_TAPS], history: &[f32], n: usize, y: &mut [f32]) {
     let outputs = n + HALF_BAND_OUTPUTS - 1;
     let mut half = [0.0f32; BLOCK + HALF_BAND_OUTPUTS - 1];
     let (groups, _) = half[..outputs].as_chunks_mut::<HALF_BAND_GROUP>();

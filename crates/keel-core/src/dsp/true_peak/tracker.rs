@@ -2,7 +2,7 @@
 //! signals.
 
 use super::bs1770::{self, BS1770_FACTOR, BS1770_TAPS_PER_PHASE};
-use super::design::{HALF_BAND_TAPS, ROUNDING_MARGIN, ReconstructorDesign, TWO_X, WINDOW, max_phase_l1};
+use super::design::{CentreBound, HALF_BAND_TAPS, ROUNDING_MARGIN, ReconstructorDesign, TWO_X, WINDOW, max_phase_l1};
 use super::interpolators::{Bs1770Interpolator, Reconstructor, sanitize};
 use super::kernel::{self, BLOCK, BLOCK_TWO_X};
 use crate::dsp::cpu::{self, SimdLevel};
@@ -10,10 +10,12 @@ use crate::dsp::cpu::{self, SimdLevel};
 /// Running maximum of one channel's full-band reconstruction ([`Reconstructor`]), running the
 /// interpolation only where it could raise the maximum.
 ///
-/// Samples go through in blocks of up to [`BLOCK`]. Two checks, each exact:
+/// Samples go through in blocks of up to [`BLOCK`]. Three checks, each exact:
 /// 1. A block whose whole window stays under `peak / l1` of the composite filter is skipped.
-/// 2. Otherwise the block's 2x stream is computed (the half-band, 32 outputs at a time), and
-///    an interval is interpolated only if the second stage's L1 norm times the largest |y| of
+/// 2. Otherwise the 2x stream (the half-band) is computed for each run of [`SUB_BLOCK`]
+///    intervals where the [`CentreBound`] of one of them exceeds `(1 - 1e-5) * peak`; the rest
+///    of the stream stays zero.
+/// 3. An interval is interpolated only if the second stage's L1 norm times the largest |y| of
 ///    its 2x stream exceeds `(1 - 1e-5) * peak`.
 ///
 /// The margins exceed the f32 rounding of the dot products, so every skipped interval provably
@@ -23,6 +25,7 @@ use crate::dsp::cpu::{self, SimdLevel};
 #[derive(Clone, Debug)]
 pub struct TruePeakTracker {
     design: ReconstructorDesign,
+    centre_bound: CentreBound,
     half_band: [f32; HALF_BAND_TAPS],
     fine: Box<[f32]>,
     composite_l1: f32,
@@ -44,6 +47,7 @@ impl TruePeakTracker {
         let margin = 1.0 + ROUNDING_MARGIN;
         Self {
             design,
+            centre_bound: CentreBound::new(&design),
             half_band: design.half_band_coefficients(),
             fine_l1: (max_phase_l1(&fine, design.fine_factor) * margin) as f32,
             fine,
@@ -111,8 +115,8 @@ impl TruePeakTracker {
                     // SAFETY: `level` comes from `cpu::level`, which reports AVX2 and up only on
                     // a CPU that has them.
                     #[cfg(target_arch = "x86_64")]
-                    SimdLevel::Avx2 | SimdLevel::Avx512 => unsafe { self.scan_avx2(n) },
-                    _ => self.scan(n),
+                    SimdLevel::Avx2 | SimdLevel::Avx512 => unsafe { self.scan_avx2(n, window_peak) },
+                    _ => self.scan(n, window_peak),
                 }
             }
             self.history.copy_within(n..n + WINDOW - 1, 0);
@@ -121,15 +125,42 @@ impl TruePeakTracker {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn scan_avx2(&mut self, n: usize) {
-        self.scan(n);
+    fn scan_avx2(&mut self, n: usize, window_peak: f32) {
+        self.scan(n, window_peak);
     }
 
-    /// The `n` intervals the newest `n` samples of the history complete.
+    /// The `n` intervals the newest `n` samples of the history complete; `window_peak` is the
+    /// largest |x| over their windows.
     #[inline(always)]
-    fn scan(&mut self, n: usize) {
+    fn scan(&mut self, n: usize, window_peak: f32) {
+        let bounds = self.centre_bound.of_intervals::<BLOCK>(&self.history, window_peak);
+        let needed: [bool; BLOCK / SUB_BLOCK] = std::array::from_fn(|run| {
+            let (first, end) = ((run * SUB_BLOCK).min(n), ((run + 1) * SUB_BLOCK).min(n));
+            crate::dsp::level::peak(&bounds[first..end]) > self.peak_limit
+        });
+        // Each stretch of needed runs gets its 2x stream in its place in the block's; the rest
+        // stays zero.
         let mut y = [0.0f32; BLOCK_TWO_X];
-        kernel::two_x_block(&self.half_band, &self.history[..WINDOW - 1 + n], n, &mut y);
+        let mut any = false;
+        let mut run = 0;
+        while run < needed.len() {
+            if !needed[run] {
+                run += 1;
+                continue;
+            }
+            let start = run;
+            while run < needed.len() && needed[run] {
+                run += 1;
+            }
+            let (first, end) = (start * SUB_BLOCK, (run * SUB_BLOCK).min(n));
+            let count = end - first;
+            let stream = &mut y[2 * first..2 * first + kernel::two_x_len(count)];
+            kernel::two_x_block(&self.half_band, &self.history[first..first + WINDOW - 1 + count], count, stream);
+            any = true;
+        }
+        if !any {
+            return;
+        }
         if self.fine_l1 * crate::dsp::level::peak(&y[..2 * n + TWO_X - 1]) <= self.peak_limit {
             return;
         }
@@ -142,6 +173,13 @@ impl TruePeakTracker {
         }
         let mut window_peaks = [0.0f32; BLOCK];
         kernel::two_x_window_peaks(&y, n, &mut window_peaks);
+        // An interval of a run left out may read part of a computed stream: it stays under the
+        // peak (its bound said so), and is not evaluated on a stream half zero.
+        for (peaks, &needed) in window_peaks.chunks_mut(SUB_BLOCK).zip(&needed) {
+            if !needed {
+                peaks.fill(0.0);
+            }
+        }
         macro_rules! run {
             ($lanes:literal) => {{
                 let (rows, _) = self.fine.as_chunks::<$lanes>();
@@ -166,6 +204,10 @@ impl TruePeakTracker {
         }
     }
 }
+
+/// Intervals the second check decides on together: one of the half-band's widest groups.
+const SUB_BLOCK: usize = 32;
+const _: () = assert!(BLOCK % SUB_BLOCK == 0);
 
 /// Largest bound an interval may have and still provably stay under `peak`.
 #[inline(always)]
