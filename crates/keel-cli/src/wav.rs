@@ -302,13 +302,19 @@ impl WavReader {
         // Checked on the raw bytes so the message can tell NaN from infinity whatever T is. A
         // fast pass first (all exponent bits set is NaN or infinity; it vectorises), the
         // search for the place only when it found one.
+        // An all-ones exponent plus its lowest bit carries into the sign bit, so one OR over the
+        // sums answers for the whole chunk (and compiles to packed integer adds).
         let width = self.format.encoding.bytes();
         let any_non_finite = if width == 4 {
             let (words, _) = self.bytes.as_chunks::<4>();
-            words.iter().fold(false, |any, w| any | (u32::from_le_bytes(*w) & 0x7F80_0000 == 0x7F80_0000))
+            let carries = words.iter().fold(0u32, |acc, w| acc | ((u32::from_le_bytes(*w) & 0x7F80_0000) + 0x0080_0000));
+            carries & 0x8000_0000 != 0
         } else {
             let (words, _) = self.bytes.as_chunks::<8>();
-            words.iter().fold(false, |any, w| any | (u64::from_le_bytes(*w) & 0x7FF0_0000_0000_0000 == 0x7FF0_0000_0000_0000))
+            let carries = words.iter().fold(0u64, |acc, w| {
+                acc | ((u64::from_le_bytes(*w) & 0x7FF0_0000_0000_0000) + 0x0010_0000_0000_0000)
+            });
+            carries & 0x8000_0000_0000_0000 != 0
         };
         if !any_non_finite {
             return Ok(());

@@ -134,10 +134,10 @@ impl TruePeakTracker {
     #[inline(always)]
     fn scan(&mut self, n: usize, window_peak: f32) {
         let bounds = self.centre_bound.of_intervals::<BLOCK>(&self.history, window_peak);
-        let needed: [bool; BLOCK / SUB_BLOCK] = std::array::from_fn(|run| {
-            let (first, end) = ((run * SUB_BLOCK).min(n), ((run + 1) * SUB_BLOCK).min(n));
-            crate::dsp::level::peak(&bounds[first..end]) > self.peak_limit
-        });
+        // Bounds past `n` (stale history) only ever mark a run needed, and no run past `n` is.
+        let (runs, _) = bounds.as_chunks::<SUB_BLOCK>();
+        let needed: [bool; BLOCK / SUB_BLOCK] =
+            std::array::from_fn(|run| run * SUB_BLOCK < n && kernel::max_abs(&runs[run]) > self.peak_limit);
         // Each stretch of needed runs gets its 2x stream in its place in the block's; the rest
         // stays zero.
         let mut y = [0.0f32; BLOCK_TWO_X];
