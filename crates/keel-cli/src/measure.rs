@@ -224,11 +224,7 @@ fn measure_file_keeping(
         progress.advance(n as u64);
         Ok(n)
     };
-    // One thread per core (the reading one included), and no more than there are streams: more
-    // would only take turns on the same cores.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let helpers = (cores - 1).min(streams.len() - 1);
-    let kept = run_streams(path, read, streams, helpers, BATCHES_AHEAD, keep)?;
+    let kept = run_streams(path, read, streams, BATCHES_AHEAD, keep)?;
     let true_peaks = trackers
         .iter()
         .flatten()

@@ -109,17 +109,19 @@ impl Shared<'_> {
 
 /// Reads batches with `read` (which fills the buffer it is given and returns the frames read,
 /// 0 at the end) and runs every stream over every batch, in order per stream, on this thread
-/// and `helpers` more. At most `ahead` batches are held beyond the slowest stream. With `keep`,
-/// returns every batch, in order. `path` names the file in errors.
+/// and as many more as make one per core, but no more threads than streams (more would only
+/// take turns on the same cores). At most `ahead` batches are held beyond the slowest stream.
+/// With `keep`, returns every batch, in order. `path` names the file in errors.
 pub fn run_streams<'a>(
     path: &Path,
     mut read: impl FnMut(&mut Batch) -> CliResult<usize>,
     streams: Vec<Stream<'a>>,
-    helpers: usize,
     ahead: usize,
     keep: bool,
 ) -> CliResult<Vec<Arc<Batch>>> {
     let count = streams.len();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let helpers = (cores - 1).min(count.saturating_sub(1));
     let shared = Shared {
         state: Mutex::new(State {
             batches: VecDeque::new(),

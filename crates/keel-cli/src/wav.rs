@@ -300,10 +300,9 @@ impl WavReader {
 
     fn check_finite(&self) -> CliResult<()> {
         // Checked on the raw bytes so the message can tell NaN from infinity whatever T is. A
-        // fast pass first (all exponent bits set is NaN or infinity; it vectorises), the
-        // search for the place only when it found one.
-        // An all-ones exponent plus its lowest bit carries into the sign bit, so one OR over the
-        // sums answers for the whole chunk (and compiles to packed integer adds).
+        // fast pass first: an all-ones exponent (NaN or infinity) plus its lowest bit carries
+        // into the sign bit, so one OR over the sums answers for the whole chunk (packed integer
+        // adds). The search for the place only when it found one.
         let width = self.format.encoding.bytes();
         let any_non_finite = if width == 4 {
             let (words, _) = self.bytes.as_chunks::<4>();

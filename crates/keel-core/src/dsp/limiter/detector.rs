@@ -24,7 +24,7 @@ pub struct UnionDetector {
     /// Second stage of the reconstruction, tap-major with phases as lanes.
     fine: Box<[f32]>,
     /// Annex 2 coefficients, tap-major with the 4 phases as lanes, taps reversed to window order.
-    bs1770: [f32; BS_TAPS * BS_PHASES],
+    bs1770_rows: [[f32; BS_PHASES]; BS_TAPS],
     /// Where the 12-tap BS.1770 window starts inside the reconstruction's window, so both cover
     /// the same interval.
     bs1770_offset: usize,
@@ -59,7 +59,7 @@ impl UnionDetector {
             fine_l1: (max_phase_l1(&fine, design.fine_factor) * margin) as f32,
             fine_bound: FineBound::new(&fine, design.fine_factor),
             fine,
-            bs1770,
+            bs1770_rows: bs1770::window_rows(),
             // The reconstruction's interval m is read from x[m - WINDOW/2 ..= m + WINDOW/2 - 1];
             // the Annex 2 interval (m-1, m) from x[m-6 ..= m+5].
             bs1770_offset: WINDOW / 2 - BS_TAPS / 2,
@@ -139,8 +139,7 @@ fn kernel<const LB: usize>(d: &UnionDetector, history: &[f32], out: &mut [f32], 
     let mut bs_peaks = [0.0f32; BLOCK];
     twelve_sample_peaks(&history[d.bs1770_offset..], n, &mut bs_peaks);
     let (fine_rows, _) = d.fine.as_chunks::<LB>();
-    let (bs_rows, _) = d.bs1770.as_chunks::<BS_PHASES>();
-    let bs_rows: &[[f32; BS_PHASES]; BS_TAPS] = bs_rows.try_into().expect("the Annex 2 table");
+    let bs_rows = &d.bs1770_rows;
     // Every test below is `f64::from(value) > threshold` for an f32 value, which is exactly
     // `value > limit` with `limit` the largest f32 at or under the threshold: f32 compares that
     // vectorise.

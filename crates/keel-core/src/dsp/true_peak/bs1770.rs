@@ -80,6 +80,13 @@ pub fn window_coefficients() -> [f32; BS1770_TAPS_PER_PHASE * BS1770_FACTOR] {
     coefs
 }
 
+/// [`window_coefficients`] as rows, one per window slot with the phases as lanes: the form the
+/// grouped kernels take.
+pub fn window_rows() -> [[f32; BS1770_FACTOR]; BS1770_TAPS_PER_PHASE] {
+    let coefs = window_coefficients();
+    std::array::from_fn(|w| std::array::from_fn(|p| coefs[w * BS1770_FACTOR + p]))
+}
+
 /// What a steady low tone of amplitude 1 reads through the filter: the largest phase DC gain
 /// (phases 0 and 3 sum to 1.00159, +0.0138 dB).
 pub fn low_frequency_gain() -> f64 {

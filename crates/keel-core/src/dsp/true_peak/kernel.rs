@@ -355,8 +355,7 @@ mod tests {
     #[test]
     fn annex2_group_peaks_are_the_single_windows_peaks() {
         let coefs = crate::dsp::true_peak::bs1770::window_coefficients();
-        let (rows, _) = coefs.as_chunks::<BS1770_FACTOR>();
-        let rows: &[[f32; BS1770_FACTOR]; BS1770_TAPS_PER_PHASE] = rows.try_into().unwrap();
+        let rows = &crate::dsp::true_peak::bs1770::window_rows();
         let mut rng = crate::dsp::rng::Rng::new(3);
         let signal: Vec<f32> = (0..40).map(|_| (2.0 * rng.gaussian()) as f32).collect();
         let group = bs1770_group_peaks::<8>(rows, &signal[5..]);

@@ -244,12 +244,10 @@ const HOT_GROUP: usize = 8;
 
 impl Bs1770Tracker {
     pub fn new(sample_rate: f64) -> Self {
-        let coefficients = bs1770::window_coefficients();
-        let (rows, _) = coefficients.as_chunks::<BS1770_FACTOR>();
         Self {
             interp: Bs1770Interpolator::new(sample_rate),
-            rows: rows.try_into().expect("the Annex 2 table"),
-            l1: max_phase_l1(&coefficients, BS1770_FACTOR) * (1.0 + ROUNDING_MARGIN),
+            rows: bs1770::window_rows(),
+            l1: max_phase_l1(&bs1770::window_coefficients(), BS1770_FACTOR) * (1.0 + ROUNDING_MARGIN),
             peak: 0.0,
             peak_at: 0,
             processed: 0,
